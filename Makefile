@@ -1,0 +1,51 @@
+# Two commands for a fresh machine with Python 3.11+:
+#   make run   build the site and serve it with the working form on http://127.0.0.1:8000
+#   make test  install what the tests need and run the whole suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: run test build lint bench clean browser
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+build: $(STAMP)
+	$(BIN)/mkdocs build --strict
+
+run: build
+	mkdir -p var
+	$(BIN)/forms-service serve
+
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "chromium is missing and cannot be installed (not root): failing under CI" >&2; exit 1; \
+	else \
+		echo "chromium is missing and we are not root: browser tests will be skipped." \
+		     "Install it with: sudo apt-get install chromium"; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: $(STAMP) browser lint
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/service.py
+	$(BIN)/python bench/site.py
+
+clean:
+	rm -rf site var .pytest_cache .ruff_cache

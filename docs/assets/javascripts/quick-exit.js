@@ -1,0 +1,34 @@
+/* Quick exit: leave this site at once for a neutral page.
+ * The link works without JavaScript. With it, the page is hidden first and the
+ * current history entry is replaced, so Back does not return here; pressing
+ * Shift three times in a row does the same. */
+(function () {
+  "use strict";
+  var link = document.querySelector("[data-quick-exit]");
+  if (!link) return;
+  var destination = link.href;
+
+  function leave(event) {
+    if (event) event.preventDefault();
+    document.documentElement.classList.add("quick-exit-leaving");
+    document.title = "";
+    window.location.replace(destination);
+  }
+
+  link.addEventListener("click", function (event) {
+    if (event.button === 0 && !event.ctrlKey && !event.metaKey && !event.shiftKey) leave(event);
+  });
+
+  var presses = 0;
+  var last = 0;
+  document.addEventListener("keyup", function (event) {
+    if (event.key !== "Shift") {
+      presses = 0;
+      return;
+    }
+    var now = Date.now();
+    presses = now - last < 1000 ? presses + 1 : 1;
+    last = now;
+    if (presses >= 3) leave();
+  });
+})();

@@ -1,0 +1,1 @@
+"""Volunteer intake for the site: validate, store durably, email the coordinators."""

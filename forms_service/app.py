@@ -1,0 +1,294 @@
+"""Starlette app factory: routes, middleware and the lifespan that runs the workers.
+
+One submission flows one way: guard -> parse -> validate -> store -> respond.
+Delivery happens elsewhere (outbox.Worker), woken after each commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import guard, openapi, store
+from .committer import Committer
+from .forms import HONEYPOT, IDEMPOTENCY_KEY, VOLUNTEER
+from .headers import read_headers_file, security_headers
+from .outbox import Worker
+from .pages import Pages
+from .settings import Settings
+from .validation import validate
+
+log = logging.getLogger("forms_service")
+
+THANKS_PATH = "/volunteer/thanks/"
+MAX_FIELDS = 60
+MAX_PART_SIZE = 16 * 1024
+
+
+class BodyTooLarge(Exception):
+    """The body grew past the cap while it was being read (no or false Content-Length)."""
+
+
+@dataclass
+class Services:
+    settings: Settings
+    committer: Committer
+    worker: Worker
+    limiter: guard.RateLimiter
+    pages: Pages
+
+
+def wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def refusal(request: Request, status: int, title: str, message: str, **headers: str) -> Response:
+    """A refusal in the form the client asked for: JSON for scripts, a page for people."""
+    if wants_json(request):
+        return JSONResponse({"error": message}, status, headers=headers)
+    page = request.app.state.services.pages.message(title, message)
+    return HTMLResponse(page, status, headers=headers)
+
+
+def _limited_receive(receive: Receive, cap: int) -> Receive:
+    seen = 0
+
+    async def limited() -> Message:
+        nonlocal seen
+        message = await receive()
+        seen += len(message.get("body", b""))
+        if seen > cap:
+            raise BodyTooLarge
+        return message
+
+    return limited
+
+
+async def read_form(request: Request, settings: Settings) -> FormData:
+    """Parse the body within the size cap and the time limit, without files."""
+    limited = Request(request.scope, _limited_receive(request.receive, settings.max_body_bytes))
+    async with asyncio.timeout(settings.body_timeout):
+        return await limited.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=MAX_PART_SIZE)
+
+
+async def submit_volunteer(request: Request) -> Response:
+    services: Services = request.app.state.services
+    settings = services.settings
+    try:
+        guard.check(request, settings, services.limiter)
+        posted = await read_form(request, settings)
+    except guard.Refusal as r:
+        return refusal(request, r.status, "We could not take your form", r.message, **r.headers)
+    except BodyTooLarge:
+        message = guard.too_large_message(settings)
+        return refusal(request, 413, "Your form is too large", message)
+    except TimeoutError:
+        message = "Your form took too long to arrive. Please check your connection and try again."
+        return refusal(request, 408, "Your form took too long", message)
+    except HTTPException:
+        message = "Your form arrived in a shape we cannot read. Please send it from our website."
+        return refusal(request, 400, "We could not read your form", message)
+
+    if posted.get(HONEYPOT):
+        log.info("form filled in the hidden field: answered as received, not stored")
+        return accepted(request, store.new_reference())
+
+    result = validate(VOLUNTEER, posted)
+    if not result.ok:
+        return invalid(request, services, result.raw, result.errors)
+
+    key = str(posted.get(IDEMPOTENCY_KEY) or "")[:100] or None
+    email = str(result.data.get("email", ""))
+    submission = store.NewSubmission(
+        form=VOLUNTEER.slug,
+        data=result.data,
+        idempotency_key=key,
+        acknowledge_to=email if settings.acknowledge else None,
+    )
+    try:
+        outcome = await services.committer.submit(submission)
+    except store.StoreUnavailable:
+        return refusal(
+            request,
+            503,
+            "We could not save your form",
+            "We could not save your form just now, so it has not been sent. "
+            "Please try again in a few minutes.",
+            **{"Retry-After": "120"},
+        )
+    log.info(
+        "%s %s", outcome.reference, "repeat, already stored" if outcome.duplicate else "stored"
+    )
+    return accepted(request, outcome.reference)
+
+
+def accepted(request: Request, reference: str) -> Response:
+    if wants_json(request):
+        return JSONResponse({"reference": reference, "status": "received"}, 201)
+    return RedirectResponse(THANKS_PATH, 303)
+
+
+def invalid(
+    request: Request, services: Services, values: dict[str, object], errors: dict[str, str]
+) -> Response:
+    if wants_json(request):
+        return JSONResponse({"errors": errors}, 422)
+    return HTMLResponse(services.pages.form_with_errors(values, errors), 422)
+
+
+async def form_page(request: Request) -> Response:
+    """Someone opened the form's address directly: send them to the form."""
+    return RedirectResponse("/volunteer/#volunteer-form", 303)
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Ready when the database takes a write; also reports the state of the outbox."""
+    settings: Settings = request.app.state.services.settings
+
+    def check() -> dict[str, object]:
+        conn = store.connect(settings.database)
+        try:
+            store.check_writable(conn, store.now())
+            return store.stats(conn, store.now())
+        finally:
+            conn.close()
+
+    try:
+        figures = await asyncio.to_thread(check)
+    except Exception as exc:
+        log.error("not ready: database not writable (%s)", type(exc).__name__)
+        return JSONResponse({"status": "unavailable", "database": "not writable"}, 503)
+    return JSONResponse({"status": "ready", "database": "writable", **figures})
+
+
+async def openapi_document(request: Request) -> Response:
+    return JSONResponse(openapi.document(VOLUNTEER))
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    words = {
+        404: ("Page not found", "There is nothing at this address."),
+        405: ("Not allowed", "This address does not accept that kind of request."),
+    }
+    title, message = words.get(status, ("Something went wrong", "Please try again later."))
+    return refusal(request, status, title, message)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.error("unexpected error: %s", type(exc).__name__)
+    return refusal(request, 500, "Something went wrong", "Please try again in a few minutes.")
+
+
+class SecurityHeaders:
+    """Adds the site's security headers to every response, and no-store to the API's."""
+
+    def __init__(self, app: ASGIApp, headers: dict[str, str]) -> None:
+        self.app = app
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+        self.no_store = [(b"cache-control", b"no-store")]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = self.headers + (self.no_store if scope["path"].startswith("/api/") else [])
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {extra_name for extra_name, _ in extra}
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+                message = {**message, "headers": kept + extra}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class AccessLog:
+    """One line a request: method, path, status. No query string, no client address."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.log = logging.getLogger("forms_service.access")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            self.log.info("%s %s %d", scope["method"], scope["path"], status)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    worker = Worker(settings)
+    services = Services(
+        settings=settings,
+        committer=Committer(
+            settings.database, settings.duplicate_window_minutes * 60.0, on_commit=worker.wake
+        ),
+        worker=worker,
+        limiter=guard.RateLimiter(settings.rate_limit),
+        pages=Pages(settings.site_dir, VOLUNTEER),
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        conn = store.connect(settings.database)
+        try:
+            store.migrate(conn)
+        finally:
+            conn.close()
+        services.committer.start()
+        services.worker.start()
+        yield
+        await asyncio.to_thread(services.committer.stop)
+        await asyncio.to_thread(services.worker.stop)
+
+    routes = [
+        Route("/api/forms/volunteer", submit_volunteer, methods=["POST"]),
+        Route("/api/forms/volunteer", form_page, methods=["GET"]),
+        Route("/api/healthz", healthz),
+        Route("/api/readyz", readyz),
+        Route("/api/openapi.json", openapi_document),
+    ]
+    if settings.site_dir.is_dir():
+        routes.append(Mount("/", StaticFiles(directory=settings.site_dir, html=True)))
+
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: http_error, Exception: server_error},
+    )
+    app.state.services = services
+    headers = read_headers_file(settings.site_dir) or security_headers([])
+    app.add_middleware(SecurityHeaders, headers=headers)
+    app.add_middleware(AccessLog)
+    return app

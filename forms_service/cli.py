@@ -1,0 +1,215 @@
+"""`forms-service`: the coordinators' and operators' commands."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate, make_msgid
+from typing import TextIO
+
+from . import mailer, store
+from .forms import FORMS, VOLUNTEER
+from .settings import Settings, SettingsError
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+
+
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _connect(settings: Settings):
+    conn = store.connect(settings.database)
+    store.migrate(conn)
+    return conn
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    app = create_app(settings)
+    where = (
+        f"SMTP server {settings.smtp_host}:{settings.smtp_port}"
+        if settings.uses_smtp
+        else f"files under {settings.mail_dir}/ (no SMTP server configured)"
+    )
+    print(
+        f"Serving the site and the volunteer form on http://{settings.host}:{settings.port}/",
+        file=out,
+    )
+    print(f"Submissions: {settings.database}. Emails: {where}. Press Ctrl-C to stop.", file=out)
+    out.flush()
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,
+        log_config=None,
+        timeout_graceful_shutdown=5,
+    )
+    uvicorn.Server(config).run()
+    return 0
+
+
+def cmd_list(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    rows = store.submissions(_connect(settings), args.limit)
+    if not rows:
+        print("No submissions.", file=out)
+    for row in rows:
+        data = json.loads(row["data"])
+        print(
+            f"{row['id']:>6}  {row['reference']}  {_when(row['created_at'])}  "
+            f"{row['status'] or '-':<8} {data.get('name', '')} <{data.get('email', '')}>",
+            file=out,
+        )
+    return 0
+
+
+def cmd_show(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    row = store.find(_connect(settings), args.id)
+    if row is None:
+        print(f"No submission {args.id}.", file=sys.stderr)
+        return 1
+    data = json.loads(row["data"])
+    form = FORMS[row["form"]]
+    print(f"Reference: {row['reference']}  (id {row['id']})", file=out)
+    print(f"Received:  {_when(row['created_at'])}", file=out)
+    print(f"Email to coordinators: {row['status']} after {row['attempts']} attempt(s)", file=out)
+    if row["last_error"]:
+        print(f"Last error: {row['last_error']}", file=out)
+    for field in form.fields:
+        value = data.get(field.name, "")
+        shown = ", ".join(value) if isinstance(value, list) else value
+        print(f"{field.label}: {shown}", file=out)
+    return 0
+
+
+def spreadsheet_safe(value: str) -> str:
+    """Stop a spreadsheet from running a cell that starts like a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    rows = store.submissions(_connect(settings))
+    fields = VOLUNTEER.fields
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, dialect="excel")
+    writer.writerow(["Reference", "Received (UTC)", "Email status", *(f.name for f in fields)])
+    for row in reversed(rows):
+        data = json.loads(row["data"])
+        values = [
+            "; ".join(v) if isinstance(v, list) else str(v)
+            for v in (data.get(f.name, "") for f in fields)
+        ]
+        writer.writerow(
+            [row["reference"], _when(row["created_at"]), row["status"] or ""]
+            + [spreadsheet_safe(v) for v in values]
+        )
+    text = "\ufeff" + buffer.getvalue()  # the BOM makes spreadsheets read UTF-8
+    if args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        print(f"Wrote {len(rows)} submission(s) to {args.output}", file=sys.stderr)
+    else:
+        out.write(text)
+    return 0
+
+
+def cmd_retry(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    count = store.retry_dead(_connect(settings), store.now())
+    print(f"{count} dead letter(s) queued again; the running service sends them.", file=out)
+    return 0
+
+
+def cmd_purge(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    days = args.days or settings.retention_days
+    count = store.purge(_connect(settings), store.now() - days * 86400)
+    print(f"Deleted {count} delivered submission(s) older than {days} days.", file=out)
+    return 0
+
+
+def cmd_stats(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    print(json.dumps(store.stats(_connect(settings), store.now()), indent=2), file=out)
+    return 0
+
+
+def cmd_send_test_email(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = settings.mail_from
+    msg["To"] = ", ".join(settings.coordinators)
+    msg["Subject"] = "Test email from the volunteer form service"
+    msg["Date"] = formatdate()
+    msg["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2])
+    msg.set_content("If you can read this, the volunteer form can send email to coordinators.\n")
+    try:
+        note = mailer.transport_for(settings).send(msg)
+    except (mailer.TemporaryFailure, mailer.PermanentFailure) as exc:
+        print(f"Could not send: {exc}", file=sys.stderr)
+        return 1
+    print(f"Test email {note}.", file=out)
+    return 0
+
+
+COMMANDS: dict[str, tuple[str, Callable[[Settings, argparse.Namespace, TextIO], int]]] = {
+    "serve": ("serve the built site and the form API", cmd_serve),
+    "list": ("list submissions, newest first", cmd_list),
+    "show": ("show one submission by reference or id", cmd_show),
+    "export": ("export all submissions as CSV", cmd_export),
+    "retry": ("send dead letters again", cmd_retry),
+    "purge": ("delete delivered submissions past retention", cmd_purge),
+    "send-test-email": ("send a test email to the coordinators", cmd_send_test_email),
+    "stats": ("counts of submissions and messages", cmd_stats),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="forms-service", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, (help_text, _) in COMMANDS.items():
+        cp = sub.add_parser(name, help=help_text, description=help_text)
+        if name == "list":
+            cp.add_argument("--limit", type=int, default=50)
+        if name == "show":
+            cp.add_argument("id", help="reference (V-XXXXXXXX) or id")
+        if name == "export":
+            cp.add_argument("--csv", action="store_true", default=True, help="CSV (the default)")
+            cp.add_argument("--output", "-o", help="write to this file instead of the screen")
+        if name == "purge":
+            cp.add_argument("--days", type=int, help="override FORMS_RETENTION_DAYS")
+    return p
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"forms-service: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings)
+    return COMMANDS[args.command][1](settings, args, out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""Checks made before a form body is parsed: size, type, origin, proxy signature, rate.
+
+Each refusal carries a status and a sentence a person understands; the
+request's body is never read for a refused request.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import jwt
+from starlette.requests import Request
+
+from .settings import RateLimit, Settings
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+MAX_TRACKED_CLIENTS = 50_000
+
+
+@dataclass
+class Refusal(Exception):
+    status: int
+    message: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class RateLimiter:
+    """A sliding-window count of posts per client, in memory, with bounded size."""
+
+    def __init__(self, limit: RateLimit) -> None:
+        self.limit = limit
+        self._hits: OrderedDict[str, list[float]] = OrderedDict()
+
+    def hit(self, client: str, now: float | None = None) -> float:
+        """Record one post; return 0 if allowed, else the seconds until one is."""
+        now = time.monotonic() if now is None else now
+        window_start = now - self.limit.seconds
+        hits = [t for t in self._hits.pop(client, []) if t > window_start]
+        if len(hits) >= self.limit.count:
+            self._hits[client] = hits
+            return max(1.0, hits[0] - window_start)
+        hits.append(now)
+        self._hits[client] = hits
+        while len(self._hits) > MAX_TRACKED_CLIENTS:
+            self._hits.popitem(last=False)
+        return 0.0
+
+
+def check(request: Request, settings: Settings, limiter: RateLimiter) -> None:
+    """Raise Refusal for the first limit the request breaks, in the documented order."""
+    _check_size(request, settings)
+    _check_type(request)
+    _check_origin(request, settings)
+    _check_proxy_signature(request, settings)
+    retry_after = limiter.hit(client_address(request, settings))
+    if retry_after:
+        raise Refusal(
+            429,
+            "You have sent this form several times in a short while. "
+            "Please wait a little and try again.",
+            {"Retry-After": str(int(retry_after) + 1)},
+        )
+
+
+def _check_size(request: Request, settings: Settings) -> None:
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > settings.max_body_bytes):
+        raise Refusal(413, too_large_message(settings))
+
+
+def too_large_message(settings: Settings) -> str:
+    return (
+        f"What you sent is larger than this form accepts ({settings.max_body_bytes // 1024} KB). "
+        "Please shorten your message and send it again."
+    )
+
+
+def _check_type(request: Request) -> None:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in FORM_TYPES:
+        raise Refusal(415, "This address only accepts the volunteer form from our website.")
+
+
+def _check_origin(request: Request, settings: Settings) -> None:
+    origin = request.headers.get("origin")
+    if origin is not None:
+        allowed = origin.rstrip("/") in settings.allowed_origins
+    else:
+        allowed = request.headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none")
+    if not allowed:
+        raise Refusal(
+            403,
+            "This form can only be sent from our own website. "
+            "Please open the volunteer page and send it from there.",
+        )
+
+
+def _check_proxy_signature(request: Request, settings: Settings) -> None:
+    """With FORMS_PROXY_SECRET set, only requests signed by Netlify's proxy are taken."""
+    if not settings.proxy_secret:
+        return
+    token = request.headers.get("x-nf-sign", "")
+    try:
+        jwt.decode(token, settings.proxy_secret, algorithms=["HS256"], issuer="netlify")
+    except jwt.PyJWTError:
+        raise Refusal(403, "This form can only be sent through our website.") from None
+
+
+def client_address(request: Request, settings: Settings) -> str:
+    """The peer's address, or the forwarded one only when the peer is a trusted proxy."""
+    peer = request.client.host if request.client else ""
+    if not _trusted(peer, settings):
+        return peer
+    netlify = request.headers.get("x-nf-client-connection-ip")
+    if netlify:
+        return netlify.strip()
+    forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",")]
+    for address in reversed(forwarded):
+        if address and not _trusted(address, settings):
+            return address
+    return peer
+
+
+def _trusted(address: str, settings: Settings) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in settings.trusted_proxies)

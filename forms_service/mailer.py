@@ -1,0 +1,188 @@
+"""Writes the emails and hands them to an SMTP server, or to files when none is set.
+
+No submitted text goes into a header except the volunteer's validated,
+normalised address in Reply-To: everything else they typed is in the body.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import smtplib
+import socket
+import ssl
+import tempfile
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate
+from pathlib import Path
+from typing import Protocol
+
+from .forms import FORMS, Form
+from .settings import Settings
+from .store import Message
+
+ORGANISATION = "The Mission"
+
+
+class TemporaryFailure(Exception):
+    """Try again later: the server was unreachable, too slow, or answered 4xx."""
+
+
+class PermanentFailure(Exception):
+    """The server refused the message for good (5xx): a dead letter for an operator."""
+
+
+class Transport(Protocol):
+    def send(self, message: EmailMessage) -> str:
+        """Deliver or raise; return a short, data-free note for the log."""
+        ...
+
+
+def build(message: Message, settings: Settings) -> EmailMessage:
+    """The coordinators' email or the volunteer's acknowledgement for one outbox row."""
+    form = FORMS[message.form]
+    domain = settings.mail_from.rpartition("@")[2]
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = f"{ORGANISATION} volunteer form <{settings.mail_from}>"
+    msg["Date"] = formatdate(message.created_at, usegmt=True)
+    msg["Message-ID"] = f"<{message.reference}.{message.kind}@{domain}>"
+    msg["Auto-Submitted"] = "auto-generated"
+    email = str(message.data.get("email", ""))
+    if message.kind == "acknowledgement":
+        msg["To"] = email
+        msg["Subject"] = f"We received your message ({message.reference})"
+        text = _acknowledgement_text(message.reference)
+        msg.set_content(text)
+        msg.add_alternative(_html_document(html.escape(text).replace("\n", "<br>\n")), "html")
+        return msg
+    msg["To"] = ", ".join(settings.coordinators)
+    if email:
+        msg["Reply-To"] = email
+    msg["Subject"] = f"New volunteer interest ({message.reference})"
+    rows = _rows(form, message.data)
+    msg.set_content(_text_body(message.reference, rows))
+    msg.add_alternative(_html_body(message.reference, rows), subtype="html")
+    return msg
+
+
+def _rows(form: Form, data: dict[str, str | list[str]]) -> list[tuple[str, str]]:
+    """(label, value) in form order, choices shown in the words the volunteer saw."""
+    rows = []
+    for field in form.fields:
+        value = data.get(field.name, "")
+        if isinstance(value, list):
+            value = "; ".join(field.labels.get(v, v) for v in value)
+        elif field.kind == "radio":
+            value = field.labels.get(value, value)
+        elif field.kind == "consent":
+            value = "Yes" if value else "No"
+        rows.append((field.label if field.kind != "consent" else "Consent given", value or "-"))
+    return rows
+
+
+def _text_body(reference: str, rows: list[tuple[str, str]]) -> str:
+    lines = [
+        f"Someone would like to volunteer. Reference: {reference}",
+        "Reply to this email to answer them directly.",
+        "",
+    ]
+    for label, value in rows:
+        lines.append(f"{label}:")
+        lines.extend(f"    {line}" for line in value.split("\n"))
+    return "\n".join(lines) + "\n"
+
+
+def _html_body(reference: str, rows: list[tuple[str, str]]) -> str:
+    cells = "\n".join(
+        f"<tr><th scope=row style='text-align:left;vertical-align:top;padding:4px 12px 4px 0'>"
+        f"{html.escape(label)}</th><td style='white-space:pre-wrap'>{html.escape(value)}</td></tr>"
+        for label, value in rows
+    )
+    return _html_document(
+        f"<p>Someone would like to volunteer. Reference: <strong>{reference}</strong></p>\n"
+        f"<p>Reply to this email to answer them directly.</p>\n<table>\n{cells}\n</table>"
+    )
+
+
+def _html_document(body: str) -> str:
+    return f"<!doctype html>\n<html lang=en><meta charset=utf-8>\n<body>\n{body}\n</body></html>\n"
+
+
+def _acknowledgement_text(reference: str) -> str:
+    return (
+        "Thank you for offering to volunteer with us.\n\n"
+        f"We received your message (reference {reference}). A coordinator will reply,"
+        " usually within a week.\n\n"
+        "If you did not send this, you can ignore this email: we will not write again"
+        " unless you contact us.\n"
+    )
+
+
+class SmtpTransport:
+    """smtplib with a timeout on connect and on every command."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.s = settings
+
+    def send(self, message: EmailMessage) -> str:
+        try:
+            with self._connect() as smtp:
+                if self.s.smtp_username:
+                    smtp.login(self.s.smtp_username, self.s.smtp_password)
+                refused = smtp.send_message(message)
+        except smtplib.SMTPResponseException as exc:
+            raise _classify(exc.smtp_code, "reply") from None
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            raise _classify(min(codes), "recipients refused") from None
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TemporaryFailure(f"connection: {type(exc).__name__}") from None
+        if refused:
+            # Some coordinators got it; the rest would get a duplicate on retry. Report it.
+            return f"accepted, {len(refused)} recipient(s) refused"
+        return "accepted (250)"
+
+    def _connect(self) -> smtplib.SMTP:
+        host, port, timeout = self.s.smtp_host, self.s.smtp_port, self.s.smtp_timeout
+        if self.s.smtp_security == "tls":
+            return smtplib.SMTP_SSL(
+                host, port, timeout=timeout, context=ssl.create_default_context()
+            )
+        smtp = smtplib.SMTP(host, port, timeout=timeout, local_hostname=socket.getfqdn())
+        if self.s.smtp_security == "starttls":
+            smtp.starttls(context=ssl.create_default_context())
+        return smtp
+
+
+def _classify(code: int, what: str) -> Exception:
+    if 500 <= code < 600:
+        return PermanentFailure(f"{what}: {code}")
+    return TemporaryFailure(f"{what}: {code}")
+
+
+class FileTransport:
+    """Writes each email as an .eml file, for `make run` and for a machine with no mail server."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def send(self, message: EmailMessage) -> str:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = message["Message-ID"].strip("<>").replace("@", "_at_") + ".eml"
+        data = message.as_bytes()
+        fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.directory / name)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise TemporaryFailure(f"file: {type(exc).__name__}") from None
+        return f"written to {self.directory / name}"
+
+
+def transport_for(settings: Settings) -> Transport:
+    return SmtpTransport(settings) if settings.uses_smtp else FileTransport(settings.mail_dir)

@@ -1,0 +1,118 @@
+"""The OpenAPI document for the intake endpoint, derived from the form definition."""
+
+from __future__ import annotations
+
+from .forms import HONEYPOT, IDEMPOTENCY_KEY, Field, Form
+
+_MESSAGE = {
+    "type": "object",
+    "properties": {"error": {"type": "string"}},
+    "required": ["error"],
+}
+
+
+def _field_schema(f: Field) -> dict[str, object]:
+    if f.kind == "checkboxes":
+        return {"type": "array", "items": {"type": "string", "enum": [c for c, _ in f.choices]}}
+    if f.kind == "radio":
+        return {"type": "string", "enum": [c for c, _ in f.choices]}
+    if f.kind == "consent":
+        return {"type": "string", "enum": ["yes"]}
+    if f.kind == "number":
+        return {"type": "string", "pattern": "^[0-9]+$"}
+    schema: dict[str, object] = {"type": "string", "maxLength": f.max_length}
+    if f.kind == "email":
+        schema["format"] = "email"
+    return schema
+
+
+def _error(description: str) -> dict[str, object]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": _MESSAGE}, "text/html": {}},
+    }
+
+
+def document(form: Form) -> dict[str, object]:
+    properties = {f.name: {**_field_schema(f), "description": f.label} for f in form.fields}
+    properties[HONEYPOT] = {"type": "string", "description": "Leave empty."}
+    properties[IDEMPOTENCY_KEY] = {
+        "type": "string",
+        "maxLength": 100,
+        "description": "Any unique value; a repeat with the same key returns the same reference.",
+    }
+    body_schema = {
+        "type": "object",
+        "properties": properties,
+        "required": [f.name for f in form.fields if f.required],
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Volunteer intake", "version": "1"},
+        "paths": {
+            form.action: {
+                "post": {
+                    "summary": form.title,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/x-www-form-urlencoded": {"schema": body_schema},
+                            "multipart/form-data": {"schema": body_schema},
+                        },
+                    },
+                    "responses": {
+                        "201": {
+                            "description": "Stored; the coordinators will be emailed.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "properties": {
+                                            "reference": {"type": "string"},
+                                            "status": {"type": "string"},
+                                        },
+                                        "required": ["reference", "status"],
+                                    }
+                                }
+                            },
+                        },
+                        "303": {"description": "Stored; redirect to the thank-you page."},
+                        "400": _error("The body could not be read as a form."),
+                        "403": _error("Not sent from the site's own origin or proxy."),
+                        "408": _error("The body took too long to arrive."),
+                        "413": _error("The body is larger than the cap."),
+                        "415": _error("Not a form content type."),
+                        "422": {
+                            "description": "Some fields need correcting.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "properties": {
+                                            "errors": {
+                                                "type": "object",
+                                                "additionalProperties": {"type": "string"},
+                                            }
+                                        },
+                                        "required": ["errors"],
+                                    }
+                                },
+                                "text/html": {},
+                            },
+                        },
+                        "429": _error("Too many posts from one client; see Retry-After."),
+                        "503": _error("The database cannot be written; nothing was stored."),
+                    },
+                }
+            },
+            "/api/healthz": {"get": {"responses": {"200": {"description": "The process runs."}}}},
+            "/api/readyz": {
+                "get": {
+                    "responses": {
+                        "200": {"description": "The database takes writes."},
+                        "503": {"description": "The database cannot be written."},
+                    }
+                }
+            },
+        },
+    }

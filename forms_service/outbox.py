@@ -1,0 +1,123 @@
+"""Delivery worker: claim a due message, send it, record the outcome.
+
+Woken at once when a submission is committed; otherwise sleeps until the next
+message is due. A message is marked sent only after the server's 250; a crash
+between the 250 and that mark means one duplicate (recognisable by its
+Message-ID), never a loss.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import sqlite3
+import threading
+from pathlib import Path
+
+from . import mailer, store
+from .settings import Settings
+
+log = logging.getLogger("forms_service.outbox")
+
+MAX_BACKOFF_SECONDS = 3600.0
+PURGE_EVERY_SECONDS = 86400.0
+
+
+def backoff(attempts: int, base: float) -> float:
+    """Exponential backoff with jitter, so many failed messages do not retry in lockstep."""
+    delay = min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, attempts - 1))
+    return random.uniform(delay / 2, delay)
+
+
+class Worker:
+    """A thread that delivers the outbox; several processes may run one each safely."""
+
+    def __init__(self, settings: Settings, transport: mailer.Transport | None = None) -> None:
+        self.settings = settings
+        self.transport = transport or mailer.transport_for(settings)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
+        self._next_purge = 0.0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=self.settings.smtp_timeout * 3 + 5)
+
+    def wake(self) -> None:
+        """Called after a commit, so the happy path has no polling delay."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        conn: sqlite3.Connection | None = None
+        while not self._stop.is_set():
+            try:
+                conn = conn or store.connect(Path(self.settings.database))
+                self._maybe_purge(conn)
+                while not self._stop.is_set() and self.deliver_one(conn):
+                    pass
+                delay = self._sleep_for(conn)
+            except sqlite3.Error as exc:
+                log.error("outbox cannot use the database: %s", exc)
+                if conn is not None:
+                    conn.close()
+                conn = None
+                delay = self.settings.poll_seconds
+            self._wake.wait(delay)
+            self._wake.clear()
+        if conn is not None:
+            conn.close()
+
+    def deliver_one(self, conn: sqlite3.Connection) -> bool:
+        """Deliver the next due message, if any; return whether there was one."""
+        message = store.claim(conn, store.now(), self.settings.lease_seconds)
+        if message is None:
+            return False
+        try:
+            note = self.transport.send(mailer.build(message, self.settings))
+        except mailer.PermanentFailure as exc:
+            store.mark_dead(conn, message.id, str(exc))
+            log.error("%s %s: dead letter (%s)", message.reference, message.kind, exc)
+        except mailer.TemporaryFailure as exc:
+            self._retry_or_give_up(conn, message, str(exc))
+        else:
+            store.mark_sent(conn, message.id, store.now())
+            log.info("%s %s: %s", message.reference, message.kind, note)
+        return True
+
+    def _retry_or_give_up(
+        self, conn: sqlite3.Connection, message: store.Message, error: str
+    ) -> None:
+        now = store.now()
+        if now - message.created_at > self.settings.give_up_hours * 3600:
+            store.mark_dead(conn, message.id, f"gave up after {message.attempts} attempts: {error}")
+            log.error("%s %s: dead letter, gave up (%s)", message.reference, message.kind, error)
+            return
+        delay = backoff(message.attempts, self.settings.retry_base_seconds)
+        store.reschedule(conn, message.id, now + delay, error)
+        log.warning(
+            "%s %s: attempt %d failed (%s), next in %.0f s",
+            message.reference,
+            message.kind,
+            message.attempts,
+            error,
+            delay,
+        )
+
+    def _sleep_for(self, conn: sqlite3.Connection) -> float:
+        due = store.next_due(conn)
+        wait = self.settings.poll_seconds if due is None else due - store.now()
+        return max(0.05, min(wait, self.settings.poll_seconds))
+
+    def _maybe_purge(self, conn: sqlite3.Connection) -> None:
+        now = store.now()
+        if now < self._next_purge:
+            return
+        self._next_purge = now + PURGE_EVERY_SECONDS
+        removed = store.purge(conn, now - self.settings.retention_days * 86400)
+        if removed:
+            log.info("purged %d delivered submission(s) past retention", removed)

@@ -1,0 +1,197 @@
+"""Typed settings, read once from FORMS_* environment variables.
+
+Every variable is documented in README.md with its default. A bad value stops
+start-up with a message that names the variable, so an operator never runs a
+service that silently ignores what they configured.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from email_validator import EmailNotValidError, validate_email
+
+T = TypeVar("T")
+
+SECURITY_MODES = ("none", "starttls", "tls")
+DEFAULT_PORTS = {"none": 25, "starttls": 587, "tls": 465}
+RATE_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+class SettingsError(ValueError):
+    """A FORMS_* variable holds a value the service cannot use."""
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most `count` posts per `seconds` from one client address."""
+
+    count: int
+    seconds: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: Path = Path("var/forms.sqlite3")
+    mail_dir: Path = Path("var/mail")
+    site_dir: Path = Path("site")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_security: str = "none"
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_timeout: float = 15.0
+    mail_from: str = "volunteer-form@example.org"
+    coordinators: tuple[str, ...] = ("coordinators@example.org",)
+    allowed_origins: tuple[str, ...] = ("http://127.0.0.1:8000", "http://localhost:8000")
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    proxy_secret: str = field(default="", repr=False)
+    rate_limit: RateLimit = RateLimit(10, 3600)
+    max_body_bytes: int = 64 * 1024
+    body_timeout: float = 10.0
+    acknowledge: bool = False
+    retention_days: int = 90
+    retry_base_seconds: float = 30.0
+    give_up_hours: float = 72.0
+    poll_seconds: float = 5.0
+    duplicate_window_minutes: int = 10
+    log_level: str = "info"
+
+    @property
+    def uses_smtp(self) -> bool:
+        """Without an SMTP host, mail is written to files under mail_dir."""
+        return bool(self.smtp_host)
+
+    @property
+    def lease_seconds(self) -> float:
+        """How long a claimed message stays claimed before another worker may take it."""
+        return 3 * self.smtp_timeout + 5
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read every FORMS_* variable; raise SettingsError naming the first bad one."""
+        env = os.environ if env is None else env
+        d = cls()
+
+        def get(name: str, parse: Callable[[str], T], default: T) -> T:
+            raw = env.get(f"FORMS_{name}", "").strip()
+            if not raw:
+                return default
+            try:
+                return parse(raw)
+            except (ValueError, EmailNotValidError) as exc:
+                raise SettingsError(f"FORMS_{name}: {exc}") from None
+
+        security = get("SMTP_SECURITY", _choice(SECURITY_MODES), d.smtp_security)
+        return cls(
+            database=get("DATABASE", Path, d.database),
+            mail_dir=get("MAIL_DIR", Path, d.mail_dir),
+            site_dir=get("SITE_DIR", Path, d.site_dir),
+            host=get("HOST", str, d.host),
+            port=get("PORT", _int_between(1, 65535), d.port),
+            smtp_host=get("SMTP_HOST", str, d.smtp_host),
+            smtp_port=get("SMTP_PORT", _int_between(1, 65535), DEFAULT_PORTS[security]),
+            smtp_security=security,
+            smtp_username=get("SMTP_USERNAME", str, d.smtp_username),
+            smtp_password=get("SMTP_PASSWORD", str, d.smtp_password),
+            smtp_timeout=get("SMTP_TIMEOUT", _positive_float, d.smtp_timeout),
+            mail_from=get("MAIL_FROM", _address, d.mail_from),
+            coordinators=get("COORDINATORS", _address_list, d.coordinators),
+            allowed_origins=get("ALLOWED_ORIGINS", _origin_list, d.allowed_origins),
+            trusted_proxies=get("TRUSTED_PROXIES", _network_list, d.trusted_proxies),
+            proxy_secret=get("PROXY_SECRET", str, d.proxy_secret),
+            rate_limit=get("RATE_LIMIT", _rate_limit, d.rate_limit),
+            max_body_bytes=get("MAX_BODY_BYTES", _int_between(1024, 10**7), d.max_body_bytes),
+            body_timeout=get("BODY_TIMEOUT", _positive_float, d.body_timeout),
+            acknowledge=get("ACKNOWLEDGE", _bool, d.acknowledge),
+            retention_days=get("RETENTION_DAYS", _int_between(1, 3650), d.retention_days),
+            retry_base_seconds=get("RETRY_BASE_SECONDS", _positive_float, d.retry_base_seconds),
+            give_up_hours=get("GIVE_UP_HOURS", _positive_float, d.give_up_hours),
+            poll_seconds=get("POLL_SECONDS", _positive_float, d.poll_seconds),
+            duplicate_window_minutes=get(
+                "DUPLICATE_WINDOW_MINUTES", _int_between(0, 1440), d.duplicate_window_minutes
+            ),
+            log_level=get("LOG_LEVEL", _choice(LOG_LEVELS), d.log_level),
+        )
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.lower()
+        if value not in options:
+            raise ValueError(f"expected one of {', '.join(options)}, got {raw!r}")
+        return value
+
+    return parse
+
+
+def _int_between(low: int, high: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        if not re.fullmatch(r"\d+", raw) or not low <= int(raw) <= high:
+            raise ValueError(f"expected a whole number from {low} to {high}, got {raw!r}")
+        return int(raw)
+
+    return parse
+
+
+def _positive_float(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 10**7:
+        raise ValueError(f"expected a positive number, got {raw!r}")
+    return value
+
+
+def _bool(raw: str) -> bool:
+    value = raw.lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected true or false, got {raw!r}")
+
+
+def _address(raw: str) -> str:
+    info = validate_email(raw, check_deliverability=False, allow_smtputf8=False)
+    return info.ascii_email or info.normalized
+
+
+def _address_list(raw: str) -> tuple[str, ...]:
+    addresses = tuple(_address(part.strip()) for part in raw.split(",") if part.strip())
+    if not addresses:
+        raise ValueError("expected at least one email address")
+    return addresses
+
+
+def _origin_list(raw: str) -> tuple[str, ...]:
+    origins = tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
+    for origin in origins:
+        if not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+", origin):
+            raise ValueError(f"expected origins like https://example.org, got {origin!r}")
+    return origins
+
+
+def _network_list(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(
+        ipaddress.ip_network(part.strip(), strict=False) for part in raw.split(",") if part.strip()
+    )
+
+
+def _rate_limit(raw: str) -> RateLimit:
+    match = re.fullmatch(r"(\d+)\s*/\s*(second|minute|hour|day)", raw.lower())
+    if not match or int(match[1]) < 1:
+        raise ValueError(
+            f"expected a limit like 10/hour (per second, minute, hour or day), got {raw!r}"
+        )
+    return RateLimit(int(match[1]), RATE_UNITS[match[2]])

@@ -1,0 +1,353 @@
+"""SQLite storage: submissions and their outbox, in one file, with versioned migrations.
+
+Every connection uses WAL with synchronous=FULL, so a commit is on disk before
+the service answers. The outbox row is written in the same transaction as its
+submission: a submission that was acknowledged always has mail to deliver.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+
+MIGRATIONS = (
+    """
+    CREATE TABLE submissions (
+        id INTEGER PRIMARY KEY,
+        reference TEXT NOT NULL UNIQUE,
+        form TEXT NOT NULL,
+        data TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        idempotency_key TEXT,
+        created_at REAL NOT NULL
+    );
+    CREATE UNIQUE INDEX submissions_idempotency ON submissions (form, idempotency_key)
+        WHERE idempotency_key IS NOT NULL;
+    CREATE INDEX submissions_fingerprint ON submissions (fingerprint, created_at);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        submission_id INTEGER NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('coordinators', 'acknowledgement')),
+        status TEXT NOT NULL DEFAULT 'pending'
+            CHECK (status IN ('pending', 'sending', 'sent', 'dead')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL,
+        claimed_until REAL,
+        last_error TEXT,
+        created_at REAL NOT NULL,
+        sent_at REAL
+    );
+    CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+    CREATE INDEX outbox_submission ON outbox (submission_id);
+    CREATE TABLE acknowledgements (
+        address_hash TEXT NOT NULL,
+        day TEXT NOT NULL,
+        PRIMARY KEY (address_hash, day)
+    );
+    CREATE TABLE heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), at REAL NOT NULL);
+    """,
+)
+
+
+class StoreUnavailable(RuntimeError):
+    """The database cannot be written now (read-only, full, locked, missing)."""
+
+
+@dataclass(frozen=True)
+class NewSubmission:
+    form: str
+    data: dict[str, str | list[str]]
+    idempotency_key: str | None = None
+    acknowledge_to: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        canonical = json.dumps([self.form, self.data], sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Accepted:
+    reference: str
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class Message:
+    """One outbox row, claimed for delivery, with what is needed to write the email."""
+
+    id: int
+    kind: str
+    attempts: int
+    reference: str
+    form: str
+    data: dict[str, str | list[str]]
+    submission_id: int
+    created_at: float
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open the database with the durability and locking settings every user needs."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=5.0)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA secure_delete = ON")
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT, so concurrent writers queue instead of failing mid-way."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the schema up to date; return the schema version."""
+    with transaction(conn):
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            for statement in filter(str.strip, script.split(";")):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+    return len(MIGRATIONS)
+
+
+def new_reference() -> str:
+    """Short, unguessable, easy to read aloud over the phone (no I, L, O, U, 0, 1)."""
+    return "V-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+
+
+def insert(
+    conn: sqlite3.Connection, sub: NewSubmission, now: float, duplicate_window: float
+) -> Accepted:
+    """Store one submission and its outbox rows, or find the one it repeats.
+
+    Runs inside the caller's transaction.
+    """
+    existing = _find_repeat(conn, sub, now - duplicate_window)
+    if existing:
+        return Accepted(existing, duplicate=True)
+    reference = new_reference()
+    cur = conn.execute(
+        "INSERT INTO submissions (reference, form, data, fingerprint, idempotency_key, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            reference,
+            sub.form,
+            json.dumps(sub.data, ensure_ascii=False),
+            sub.fingerprint,
+            sub.idempotency_key,
+            now,
+        ),
+    )
+    kinds = ["coordinators"]
+    if sub.acknowledge_to and _first_acknowledgement_today(conn, sub.acknowledge_to, now):
+        kinds.append("acknowledgement")
+    conn.executemany(
+        "INSERT INTO outbox (submission_id, kind, next_attempt_at, created_at) VALUES (?, ?, ?, ?)",
+        [(cur.lastrowid, kind, now, now) for kind in kinds],
+    )
+    return Accepted(reference, duplicate=False)
+
+
+def _find_repeat(conn: sqlite3.Connection, sub: NewSubmission, since: float) -> str | None:
+    if sub.idempotency_key:
+        row = conn.execute(
+            "SELECT reference FROM submissions WHERE form = ? AND idempotency_key = ?",
+            (sub.form, sub.idempotency_key),
+        ).fetchone()
+        if row:
+            return row[0]
+    row = conn.execute(
+        "SELECT reference FROM submissions WHERE fingerprint = ? AND created_at >= ?"
+        " ORDER BY id LIMIT 1",
+        (sub.fingerprint, since),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _first_acknowledgement_today(conn: sqlite3.Connection, address: str, now: float) -> bool:
+    day = datetime.fromtimestamp(now, UTC).date().isoformat()
+    address_hash = hashlib.sha256(address.lower().encode()).hexdigest()
+    cur = conn.execute(
+        "INSERT OR IGNORE INTO acknowledgements (address_hash, day) VALUES (?, ?)",
+        (address_hash, day),
+    )
+    return cur.rowcount == 1
+
+
+def claim(conn: sqlite3.Connection, now: float, lease: float) -> Message | None:
+    """Take the next due message for this worker alone, until the lease runs out.
+
+    A message left in 'sending' by a worker that died is due again once its
+    lease has expired, so nothing stays stuck.
+    """
+    with transaction(conn):
+        row = conn.execute(
+            """
+            UPDATE outbox SET status = 'sending', claimed_until = ?, attempts = attempts + 1
+            WHERE id = (
+                SELECT id FROM outbox
+                WHERE (status = 'pending' AND next_attempt_at <= ?)
+                   OR (status = 'sending' AND claimed_until <= ?)
+                ORDER BY next_attempt_at, id LIMIT 1)
+            RETURNING id, kind, attempts, submission_id
+            """,
+            (now + lease, now, now),
+        ).fetchone()
+        if row is None:
+            return None
+        sub = conn.execute(
+            "SELECT reference, form, data, created_at FROM submissions WHERE id = ?",
+            (row["submission_id"],),
+        ).fetchone()
+    return Message(
+        id=row["id"],
+        kind=row["kind"],
+        attempts=row["attempts"],
+        reference=sub["reference"],
+        form=sub["form"],
+        data=json.loads(sub["data"]),
+        submission_id=row["submission_id"],
+        created_at=sub["created_at"],
+    )
+
+
+def mark_sent(conn: sqlite3.Connection, message_id: int, now: float) -> None:
+    with transaction(conn):
+        conn.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, claimed_until = NULL,"
+            " last_error = NULL WHERE id = ?",
+            (now, message_id),
+        )
+
+
+def reschedule(conn: sqlite3.Connection, message_id: int, at: float, error: str) -> None:
+    with transaction(conn):
+        conn.execute(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = ?, claimed_until = NULL,"
+            " last_error = ? WHERE id = ?",
+            (at, error, message_id),
+        )
+
+
+def mark_dead(conn: sqlite3.Connection, message_id: int, error: str) -> None:
+    with transaction(conn):
+        conn.execute(
+            "UPDATE outbox SET status = 'dead', claimed_until = NULL, last_error = ? WHERE id = ?",
+            (error, message_id),
+        )
+
+
+def next_due(conn: sqlite3.Connection) -> float | None:
+    """When the next pending message (or expiring lease) is due, for the worker's sleep."""
+    row = conn.execute(
+        "SELECT min(CASE status WHEN 'pending' THEN next_attempt_at ELSE claimed_until END)"
+        " FROM outbox WHERE status IN ('pending', 'sending')"
+    ).fetchone()
+    return row[0]
+
+
+def retry_dead(conn: sqlite3.Connection, now: float) -> int:
+    """Put every dead letter back in the queue; return how many."""
+    with transaction(conn):
+        cur = conn.execute(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = ?, attempts = 0"
+            " WHERE status = 'dead'",
+            (now,),
+        )
+    return cur.rowcount
+
+
+def purge(conn: sqlite3.Connection, older_than: float) -> int:
+    """Delete submissions whose mail has all been delivered and that are older than the cut-off."""
+    with transaction(conn):
+        cur = conn.execute(
+            """
+            DELETE FROM submissions WHERE created_at < ? AND NOT EXISTS (
+                SELECT 1 FROM outbox WHERE outbox.submission_id = submissions.id
+                AND outbox.status != 'sent')
+            """,
+            (older_than,),
+        )
+        conn.execute(
+            "DELETE FROM acknowledgements WHERE day < ?",
+            (datetime.fromtimestamp(older_than, UTC).date().isoformat(),),
+        )
+    return cur.rowcount
+
+
+def check_writable(conn: sqlite3.Connection, now: float) -> None:
+    """A real write and commit, so readiness fails on a read-only or full disk."""
+    with transaction(conn):
+        conn.execute("INSERT OR REPLACE INTO heartbeat (id, at) VALUES (1, ?)", (now,))
+
+
+def stats(conn: sqlite3.Connection, now: float) -> dict[str, object]:
+    """Counts an operator needs at a glance; no personal data."""
+    counts = dict.fromkeys(("pending", "sending", "sent", "dead"), 0)
+    for row in conn.execute("SELECT status, count(*) FROM outbox GROUP BY status"):
+        counts[row[0]] = row[1]
+    oldest = conn.execute(
+        "SELECT min(created_at) FROM outbox WHERE status IN ('pending', 'sending')"
+    ).fetchone()[0]
+    total = conn.execute("SELECT count(*) FROM submissions").fetchone()[0]
+    return {
+        "submissions": total,
+        "messages": counts,
+        "dead_letters": counts["dead"],
+        "oldest_undelivered_seconds": round(now - oldest, 1) if oldest else 0,
+    }
+
+
+def submissions(conn: sqlite3.Connection, limit: int | None = None) -> list[sqlite3.Row]:
+    """Newest first, with the delivery state of the coordinators' email."""
+    return conn.execute(
+        """
+        SELECT s.id, s.reference, s.form, s.data, s.created_at,
+               o.status, o.attempts, o.last_error
+        FROM submissions s
+        LEFT JOIN outbox o ON o.submission_id = s.id AND o.kind = 'coordinators'
+        ORDER BY s.id DESC LIMIT ?
+        """,
+        (-1 if limit is None else limit,),
+    ).fetchall()
+
+
+def find(conn: sqlite3.Connection, key: str) -> sqlite3.Row | None:
+    """A submission by reference (V-XXXXXXXX) or by numeric id."""
+    column = "id" if key.isdigit() else "reference"
+    return conn.execute(
+        f"""
+        SELECT s.id, s.reference, s.form, s.data, s.created_at,
+               o.status, o.attempts, o.last_error
+        FROM submissions s
+        LEFT JOIN outbox o ON o.submission_id = s.id AND o.kind = 'coordinators'
+        WHERE s.{column} = ?
+        """,  # noqa: S608 - column is one of two literals
+        (key.upper() if column == "reference" else int(key),),
+    ).fetchone()
+
+
+def now() -> float:
+    return time.time()

@@ -1,0 +1,153 @@
+"""Turns a posted form into clean data or per-field errors a person understands.
+
+Clean data holds only known fields, in form order, as text (checkboxes as a
+list). Control and line-separator characters are refused rather than
+stripped, so that what is stored and emailed is exactly what was accepted.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from email_validator import EmailNotValidError, validate_email
+
+from .forms import Field, Form
+
+Value = str | list[str]
+MULTILINE_ALLOWED = {"\n", "\t"}
+REFUSED_CATEGORIES = {"Cc", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+class MultiDict(Protocol):
+    def getlist(self, key: str) -> list[object]: ...
+
+
+@dataclass
+class Result:
+    data: dict[str, Value] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, Value] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def validate(form: Form, posted: MultiDict) -> Result:
+    """Check every field of `form` against what was posted."""
+    result = Result()
+    for f in form.fields:
+        values = [v if isinstance(v, str) else "" for v in posted.getlist(f.name)]
+        check = CHECKS.get(f.kind, _check_text)
+        raw: Value = values if f.kind == "checkboxes" else (values[0] if values else "")
+        result.raw[f.name] = raw
+        try:
+            clean = check(f, values)
+        except ValueError as exc:
+            result.errors[f.name] = str(exc)
+            continue
+        if clean in ("", []):
+            if f.required:
+                result.errors[f.name] = f.required_message or f"Enter {f.label.lower()}"
+            continue
+        result.data[f.name] = clean
+    return result
+
+
+def _single(f: Field, values: list[str]) -> str:
+    if len(values) > 1:
+        raise ValueError(f"{f.label} was sent more than once. Send it once.")
+    return values[0] if values else ""
+
+
+def _clean_text(f: Field, value: str, multiline: bool = False) -> str:
+    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n"))
+    allowed = MULTILINE_ALLOWED if multiline else set()
+    for ch in value:
+        if ch not in allowed and unicodedata.category(ch) in REFUSED_CATEGORIES:
+            if multiline:
+                raise ValueError(
+                    f"{f.label} contains a control character. Remove it and type the text again."
+                )
+            raise ValueError(
+                f"{f.label} must be on one line, without control characters. Type it again."
+            )
+    value = value.strip()
+    if len(value) > f.max_length:
+        raise ValueError(
+            f"{f.label} must be {f.max_length:,} characters or fewer; it has {len(value):,}."
+        )
+    return value
+
+
+def _check_text(f: Field, values: list[str]) -> str:
+    return _clean_text(f, _single(f, values))
+
+
+def _check_textarea(f: Field, values: list[str]) -> str:
+    return _clean_text(f, _single(f, values), multiline=True)
+
+
+def _check_email(f: Field, values: list[str]) -> str:
+    value = _clean_text(f, _single(f, values))
+    if not value:
+        return ""
+    try:
+        info = validate_email(value, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        raise ValueError(
+            "Enter one email address in the right format, like name@example.com"
+        ) from None
+    return info.normalized
+
+
+def _check_tel(f: Field, values: list[str]) -> str:
+    value = _clean_text(f, _single(f, values))
+    if value and not all(ch.isdigit() or ch in " +-().x" for ch in value):
+        raise ValueError("Enter a phone number using digits, spaces, +, - and brackets only")
+    return value
+
+
+def _check_number(f: Field, values: list[str]) -> str:
+    value = _clean_text(f, _single(f, values))
+    if not value:
+        return ""
+    if not value.isascii() or not value.isdigit() or not f.minimum <= int(value) <= f.maximum:
+        raise ValueError(f"Enter a whole number from {f.minimum} to {f.maximum}")
+    return str(int(value))
+
+
+def _check_radio(f: Field, values: list[str]) -> str:
+    value = _single(f, values)
+    if value and value not in f.labels:
+        raise ValueError(f"Choose one of the options for {f.label.lower()}")
+    return value
+
+
+def _check_checkboxes(f: Field, values: list[str]) -> list[str]:
+    unknown = [v for v in values if v not in f.labels]
+    if unknown:
+        raise ValueError(f"Choose only from the options listed for {f.label.lower()}")
+    return [value for value, _ in f.choices if value in values]
+
+
+def _check_consent(f: Field, values: list[str]) -> str:
+    value = _single(f, values)
+    if value and value != "yes":
+        raise ValueError(f.required_message)
+    return value
+
+
+CHECKS: dict[str, Callable[[Field, list[str]], Value]] = {
+    "text": _check_text,
+    "textarea": _check_textarea,
+    "email": _check_email,
+    "tel": _check_tel,
+    "number": _check_number,
+    "radio": _check_radio,
+    "checkboxes": _check_checkboxes,
+    "consent": _check_consent,
+}

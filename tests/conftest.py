@@ -1,0 +1,53 @@
+"""Fixtures: the built site, a real SMTP server and the real service, all on loopback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from .support import ROOT, Service, SmtpServer
+
+
+@pytest.fixture(scope="session")
+def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site as `make run` and Netlify build it: `mkdocs build --strict`."""
+    out = tmp_path_factory.mktemp("site")
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(out)],
+        cwd=ROOT,
+        check=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    return out
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def start_service(tmp_path: Path, site_dir: Path) -> Iterator[Callable[..., Service]]:
+    """Start the service with extra FORMS_* settings; every one started is stopped after."""
+    started: list[Service] = []
+
+    def start(smtp_port: int | None = None, workdir: Path | None = None, **env: str) -> Service:
+        service = Service(workdir or tmp_path, site_dir, smtp_port, **env).start()
+        started.append(service)
+        return service
+
+    yield start
+    for service in started:
+        service.stop()
+
+
+@pytest.fixture
+def service(start_service: Callable[..., Service], smtp: SmtpServer) -> Service:
+    return start_service(smtp.port)

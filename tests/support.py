@@ -1,0 +1,185 @@
+"""Real parts on loopback for the tests: an SMTP server, the service under uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from email.message import EmailMessage
+from email.policy import default
+from pathlib import Path
+
+import httpx
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 10.0, what: str = "") -> object:
+    """Poll `condition` until it is truthy, for at most `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what or condition}")
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it accepts and can be told to refuse or stall."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []
+        self.replies: list[str] = []
+        self.stall_seconds = 0.0
+        self.envelopes: list[tuple[str, list[str]]] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        if self.stall_seconds:
+            await asyncio.sleep(self.stall_seconds)
+        if self.replies:
+            return self.replies.pop(0)
+        self.raw.append(envelope.original_content)
+        self.messages.append(email.message_from_bytes(envelope.original_content, policy=default))
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[EmailMessage]:
+        wait_until(lambda: len(self.messages) >= count, timeout, f"{count} email(s)")
+        return self.messages
+
+
+class SmtpServer:
+    """A real SMTP server on a loopback port that can go down and come back on the same port."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.inbox = Inbox()
+        self._controller: Controller | None = None
+
+    def start(self) -> SmtpServer:
+        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+class Service:
+    """The real service (`forms-service serve`, uvicorn) in its own process."""
+
+    def __init__(self, workdir: Path, site_dir: Path, smtp_port: int | None, **env: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.workdir = workdir
+        self.database = workdir / "forms.sqlite3"
+        self.log_path = workdir / "service.log"
+        self.env = {
+            **os.environ,
+            "FORMS_PORT": str(self.port),
+            "FORMS_DATABASE": str(self.database),
+            "FORMS_MAIL_DIR": str(workdir / "mail"),
+            "FORMS_SITE_DIR": str(site_dir),
+            "FORMS_ALLOWED_ORIGINS": self.url,
+            "FORMS_COORDINATORS": "coordinators@example.org,second@example.org",
+            "FORMS_MAIL_FROM": "volunteer-form@example.org",
+            "FORMS_SMTP_TIMEOUT": "2",
+            "FORMS_RETRY_BASE_SECONDS": "0.3",
+            "FORMS_POLL_SECONDS": "0.2",
+            "FORMS_RATE_LIMIT": "1000/minute",
+            "FORMS_LOG_LEVEL": "debug",
+            **(
+                {"FORMS_SMTP_HOST": "127.0.0.1", "FORMS_SMTP_PORT": str(smtp_port)}
+                if smtp_port
+                else {}
+            ),
+            **env,
+        }
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Service:
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "forms_service", "serve"],
+            env=self.env,
+            cwd=self.workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_until(self._up, 20, "the service to answer /api/healthz")
+        return self
+
+    def _up(self) -> bool:
+        if self.proc is not None and self.proc.poll() is not None:
+            raise AssertionError(f"service exited early:\n{self.log()}")
+        try:
+            return httpx.get(f"{self.url}/api/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flush, as when a machine loses power or the OOM killer acts."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        self.proc = None
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers={"Origin": self.url}, timeout=10)
+
+    def rows(self, sql: str, *params: object) -> list[tuple]:
+        conn = sqlite3.connect(self.database)
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+
+
+def valid_form(**overrides: object) -> dict[str, object]:
+    form: dict[str, object] = {
+        "name": "Ada Volunteer",
+        "email": "ada@example.com",
+        "message": "I can help on weekends.",
+        "consent": "yes",
+    }
+    form.update(overrides)
+    return {k: v for k, v in form.items() if v is not None}
+
+
+def text_part(message: EmailMessage) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
+def html_part(message: EmailMessage) -> str:
+    return message.get_body(("html",)).get_content()

@@ -1,0 +1,72 @@
+"""Settings: defaults that work out of the box, and bad values that stop start-up by name."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from forms_service.settings import RateLimit, Settings, SettingsError
+
+
+def test_defaults_run_without_any_configuration():
+    s = Settings.from_env({})
+    assert s.database == Path("var/forms.sqlite3")
+    assert not s.uses_smtp
+    assert s.port == 8000
+
+
+def test_values_are_read_and_typed():
+    s = Settings.from_env(
+        {
+            "FORMS_SMTP_HOST": "mail.example.org",
+            "FORMS_SMTP_SECURITY": "STARTTLS",
+            "FORMS_COORDINATORS": "a@example.org, b@example.org",
+            "FORMS_RATE_LIMIT": "5/minute",
+            "FORMS_TRUSTED_PROXIES": "10.0.0.0/8",
+        }
+    )
+    assert s.smtp_port == 587  # the port follows the security mode unless set
+    assert s.coordinators == ("a@example.org", "b@example.org")
+    assert s.rate_limit == RateLimit(5, 60)
+    assert s.uses_smtp
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("FORMS_SMTP_PORT", "twenty-five"),
+        ("FORMS_SMTP_PORT", "70000"),
+        ("FORMS_SMTP_SECURITY", "ssl3"),
+        ("FORMS_COORDINATORS", "not an address"),
+        ("FORMS_MAIL_FROM", "a@b@c"),
+        ("FORMS_RATE_LIMIT", "lots"),
+        ("FORMS_ALLOWED_ORIGINS", "example.org"),
+        ("FORMS_TRUSTED_PROXIES", "10.0.0.300"),
+        ("FORMS_ACKNOWLEDGE", "maybe"),
+    ],
+)
+def test_a_bad_value_names_its_variable(name, value):
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})
+
+
+def test_start_up_stops_with_the_variable_named(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "forms_service", "serve"],
+        env={"FORMS_SMTP_PORT": "abc", "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "FORMS_SMTP_PORT" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_secrets_are_not_echoed():
+    s = Settings.from_env({"FORMS_SMTP_PASSWORD": "hunter2", "FORMS_PROXY_SECRET": "s3cret"})
+    assert "hunter2" not in repr(s) and "s3cret" not in repr(s)
