@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -246,6 +247,14 @@ class AccessLog:
             self.log.info("%s %s %d", scope["method"], scope["path"], status)
 
 
+def prepare_database(settings: Settings) -> None:
+    conn = store.connect(settings.database)
+    try:
+        store.migrate(conn)
+    finally:
+        conn.close()
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     worker = Worker(settings)
@@ -261,11 +270,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        conn = store.connect(settings.database)
         try:
-            store.migrate(conn)
-        finally:
-            conn.close()
+            await asyncio.to_thread(prepare_database, settings)
+        except sqlite3.Error as exc:
+            log.error("database not writable (%s): the form answers 503 until it is", exc)
         services.committer.start()
         services.worker.start()
         yield

@@ -89,7 +89,13 @@ class Committer:
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
-            self._conn = store.connect(self._path)
+            conn = store.connect(self._path)
+            try:
+                store.migrate(conn)
+            except sqlite3.Error:
+                conn.close()
+                raise
+            self._conn = conn
         return self._conn
 
     def _drop_connection(self) -> None:

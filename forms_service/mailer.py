@@ -137,7 +137,7 @@ class SmtpTransport:
             codes = [code for code, _ in exc.recipients.values()]
             raise _classify(min(codes), "recipients refused") from None
         except (OSError, smtplib.SMTPException) as exc:
-            raise TemporaryFailure(f"connection: {type(exc).__name__}") from None
+            raise TemporaryFailure(f"connection: {_describe(exc)}") from None
         if refused:
             # Some coordinators got it; the rest would get a duplicate on retry. Report it.
             return f"accepted, {len(refused)} recipient(s) refused"
@@ -153,6 +153,13 @@ class SmtpTransport:
         if self.s.smtp_security == "starttls":
             smtp.starttls(context=ssl.create_default_context())
         return smtp
+
+
+def _describe(exc: Exception) -> str:
+    """A short, data-free name for what went wrong: smtplib reports timeouts as disconnects."""
+    if isinstance(exc, TimeoutError) or "timed out" in str(exc):
+        return "timed out"
+    return type(exc).__name__
 
 
 def _classify(code: int, what: str) -> Exception:

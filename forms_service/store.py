@@ -98,7 +98,10 @@ class Message:
 
 def connect(path: Path) -> sqlite3.Connection:
     """Open the database with the durability and locking settings every user needs."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise sqlite3.OperationalError(f"cannot create {path.parent}: {exc.strerror}") from None
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=5.0)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA busy_timeout = 5000")

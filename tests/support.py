@@ -113,6 +113,7 @@ class Service:
             ),
             **env,
         }
+        self.database = Path(self.env["FORMS_DATABASE"])
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Service:
@@ -178,8 +179,8 @@ def valid_form(**overrides: object) -> dict[str, object]:
 
 
 def text_part(message: EmailMessage) -> str:
-    return message.get_body(("plain",)).get_content()
+    return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
 
 
 def html_part(message: EmailMessage) -> str:
-    return message.get_body(("html",)).get_content()
+    return message.get_body(("html",)).get_content().replace("\r\n", "\n")
