@@ -51,3 +51,35 @@ def start_service(tmp_path: Path, site_dir: Path) -> Iterator[Callable[..., Serv
 @pytest.fixture
 def service(start_service: Callable[..., Service], smtp: SmtpServer) -> Service:
     return start_service(smtp.port)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, started once for the session."""
+    from playwright.sync_api import sync_playwright
+
+    from .browser import launch, require_chromium
+
+    require_chromium()
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def site_service(tmp_path_factory: pytest.TempPathFactory, site_dir: Path) -> Iterator[Service]:
+    """The built site served the way `make run` serves it, for the page tests."""
+    service = Service(tmp_path_factory.mktemp("site-service"), site_dir, None).start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def site_pages(site_dir: Path) -> list[str]:
+    """Every page of the built site, as a path to open."""
+    paths = []
+    for html in sorted(site_dir.rglob("index.html")):
+        relative = html.parent.relative_to(site_dir).as_posix()
+        paths.append("/" if relative == "." else f"/{relative}/")
+    return paths
