@@ -1,0 +1,216 @@
+"""The volunteer form in headless Chromium, with JavaScript on and off, against the real
+service under uvicorn and a real SMTP server."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from .browser import axe_violations, new_guarded
+from .support import SmtpServer, text_part
+
+pytestmark = pytest.mark.browser
+
+MODES = [pytest.param(True, id="js"), pytest.param(False, id="no-js")]
+MAX_TABS = 60
+
+
+@pytest.fixture
+def volunteer(start_service, smtp: SmtpServer):
+    return start_service(smtp.port)
+
+
+@pytest.fixture
+def open_form(browser, volunteer):
+    """Open the Volunteer page in a fresh, guarded context; JavaScript on or off."""
+    contexts = []
+
+    def open_(js: bool = True, width: int = 1280, block_script: bool = False):
+        g = new_guarded(
+            browser, volunteer.url, java_script_enabled=js, viewport={"width": width, "height": 900}
+        )
+        if block_script:  # JavaScript runs, but not our form script: the plain post path
+            g.context.route("**/volunteer-form.js", lambda route: route.fulfill(status=404))
+        contexts.append(g)
+        page = g.new_page()
+        page.goto(volunteer.url + "/volunteer/")
+        return page
+
+    yield open_
+    for g in contexts:
+        assert g.foreign == []
+        g.context.close()
+
+
+def focused_id(page) -> str:
+    return page.evaluate("document.activeElement && document.activeElement.id")
+
+
+def tab_to(page, element_id: str) -> None:
+    """Press Tab (only) until the element has focus, as a keyboard user does."""
+    for _ in range(MAX_TABS):
+        if focused_id(page) == element_id:
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached #{element_id}")
+
+
+def fill_required(page, name: str, email: str) -> None:
+    page.fill("#f-name", name)
+    page.fill("#f-email", email)
+    page.check("#f-consent")
+
+
+@pytest.mark.parametrize("js", MODES)
+def test_keyboard_only_volunteer_reaches_the_coordinators(open_form, smtp, js):
+    page = open_form(js)
+    tab_to(page, "f-name")
+    page.keyboard.type("Keyboard Kim")
+    tab_to(page, "f-email")
+    page.keyboard.type("kim@example.com")
+    tab_to(page, "f-phone")
+    page.keyboard.type("+1 555 010 2000")
+    tab_to(page, "f-help-documents")
+    page.keyboard.press("Space")
+    tab_to(page, "f-help-translation")
+    page.keyboard.press("Space")
+    tab_to(page, "f-background-none")
+    page.keyboard.press("ArrowDown")  # moves to and selects "Student"
+    tab_to(page, "f-hours")
+    page.keyboard.type("8")
+    tab_to(page, "f-message")
+    page.keyboard.type("Weekday evenings.")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Happy to help with documents.")
+    tab_to(page, "f-consent")
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.type") == "submit"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/volunteer/thanks/")
+    assert "we received your message" in page.inner_text("h1").lower()
+
+    (message,) = smtp.inbox.wait_for(1)
+    body = text_part(message)
+    assert "Keyboard Kim" in body and "+1 555 010 2000" in body
+    assert "Document preparation and organisation; Translation or interpreting" in body
+    assert "Student" in body and "    8\n" in body
+    assert "Weekday evenings.\n    Happy to help with documents." in body
+    assert message["Reply-To"] == "kim@example.com"
+
+
+@pytest.mark.parametrize("js", MODES)
+def test_errors_show_focus_moves_and_values_stay(open_form, smtp, js):
+    page = open_form(js)
+    page.fill("#f-name", "Stays Here")
+    page.fill("#f-email", "not an email")
+    page.check("#f-help-admin")
+    page.fill("#f-message", "Kept message")
+    page.click(".vf-submit")
+    summary = page.locator("#vf-summary")
+    summary.wait_for(state="visible")
+    assert focused_id(page) == "vf-summary"
+    assert "There is a problem" in summary.inner_text()
+    links = summary.locator("a")
+    assert links.count() == 2  # email and consent
+    assert "right format" in page.locator("#f-email-error").inner_text()
+    assert page.get_attribute("#f-email", "aria-invalid") == "true"
+    assert "f-email-error" in page.get_attribute("#f-email", "aria-describedby")
+    assert page.input_value("#f-name") == "Stays Here"
+    assert page.input_value("#f-message") == "Kept message"
+    assert page.is_checked("#f-help-admin")
+    if not js:
+        assert page.title().startswith("Error: ")
+    # the summary's link takes the keyboard user to the field
+    links.first.click()
+    assert focused_id(page) == "f-email"
+    assert smtp.inbox.messages == []
+
+
+def test_errors_fixed_then_sent(open_form, smtp):
+    page = open_form(True)
+    page.click(".vf-submit")
+    page.locator("#vf-summary").wait_for(state="visible")
+    fill_required(page, "Fixed Person", "fixed@example.com")
+    page.click(".vf-submit")
+    page.wait_for_url("**/volunteer/thanks/")
+    assert "Fixed Person" in text_part(smtp.inbox.wait_for(1)[0])
+
+
+@pytest.mark.parametrize("js", MODES)
+def test_double_click_sends_one_email(open_form, smtp, js):
+    page = open_form(js)
+    fill_required(page, "Double Clicker", "double@example.com")
+    page.dblclick(".vf-submit")
+    page.wait_for_url("**/volunteer/thanks/")
+    smtp.inbox.wait_for(1)
+    time.sleep(1)
+    assert len(smtp.inbox.messages) == 1
+
+
+def test_button_is_busy_while_sending(open_form):
+    page = open_form(True)
+    fill_required(page, "Busy", "busy@example.com")
+    state = page.evaluate(
+        """() => {
+          const button = document.querySelector('.vf-submit');
+          button.click();
+          return [button.getAttribute('aria-disabled'), button.textContent];
+        }"""
+    )
+    assert state == ["true", "Sending\u2026"]
+    page.wait_for_url("**/volunteer/thanks/")
+
+
+def test_lost_connection_is_explained_and_answers_kept(open_form, smtp):
+    page = open_form(True)
+    page.route("**/api/forms/volunteer", lambda route: route.abort())
+    fill_required(page, "Offline Olu", "olu@example.com")
+    page.click(".vf-submit")
+    summary = page.locator("#vf-summary")
+    summary.wait_for(state="visible")
+    assert "could not reach our server" in summary.inner_text()
+    assert page.input_value("#f-name") == "Offline Olu"
+    assert page.get_attribute(".vf-submit", "aria-disabled") == "false"
+    assert smtp.inbox.messages == []
+
+
+def test_no_accessibility_violations_on_empty_error_and_thank_you_pages(open_form):
+    page = open_form(True)
+    assert axe_violations(page) == []
+    page.click(".vf-submit")
+    page.locator("#vf-summary").wait_for(state="visible")
+    assert axe_violations(page) == []  # errors shown by our script
+
+    plain = open_form(True, block_script=True)
+    plain.fill("#f-email", "bad")
+    plain.click(".vf-submit")
+    plain.wait_for_load_state()
+    assert plain.title().startswith("Error: ")
+    assert axe_violations(plain) == []  # errors re-rendered by the service
+
+    fill_required(page, "A", "a@example.com")
+    page.click(".vf-submit")
+    page.wait_for_url("**/volunteer/thanks/")
+    assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("js", MODES)
+def test_nothing_scrolls_sideways_at_360_px(open_form, js):
+    page = open_form(js, width=360)
+    page.click(".vf-submit")
+    page.locator("#vf-summary").wait_for(state="visible")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_targets_are_at_least_44_px(open_form):
+    page = open_form(True, width=360)
+    small = page.evaluate(
+        """() => [...document.querySelectorAll(
+              '#volunteer-form .vf-input, #volunteer-form button, .vf-choice label')]
+            .filter(el => el.offsetParent !== null)
+            .map(el => [el.id || el.className, el.getBoundingClientRect().height])
+            .filter(([, h]) => h < 44)"""
+    )
+    assert small == []
