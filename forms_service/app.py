@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
+import shutil
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -16,9 +18,9 @@ from dataclasses import dataclass
 from starlette.applications import Starlette
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -35,7 +37,7 @@ log = logging.getLogger("forms_service")
 
 THANKS_PATH = "/volunteer/thanks/"
 MAX_FIELDS = 60
-MAX_PART_SIZE = 16 * 1024
+MIN_FREE_BYTES = 1024 * 1024
 
 
 class BodyTooLarge(Exception):
@@ -46,7 +48,7 @@ class BodyTooLarge(Exception):
 class Services:
     settings: Settings
     committer: Committer
-    worker: Worker
+    worker: Worker | None
     limiter: guard.RateLimiter
     pages: Pages
 
@@ -82,7 +84,17 @@ async def read_form(request: Request, settings: Settings) -> FormData:
     """Parse the body within the size cap and the time limit, without files."""
     limited = Request(request.scope, _limited_receive(request.receive, settings.max_body_bytes))
     async with asyncio.timeout(settings.body_timeout):
-        return await limited.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=MAX_PART_SIZE)
+        # The body cap bounds every part too, so a large field gets the 413 it deserves.
+        return await limited.form(
+            max_files=0, max_fields=MAX_FIELDS, max_part_size=settings.max_body_bytes
+        )
+
+
+async def volunteer(request: Request) -> Response:
+    """One resource, so that 405 answers list every method it takes."""
+    if request.method == "POST":
+        return await submit_volunteer(request)
+    return await form_page(request)
 
 
 async def submit_volunteer(request: Request) -> Response:
@@ -98,20 +110,25 @@ async def submit_volunteer(request: Request) -> Response:
         return refusal(request, 413, "Your form is too large", message)
     except TimeoutError:
         message = "Your form took too long to arrive. Please check your connection and try again."
-        return refusal(request, 408, "Your form took too long", message)
+        # Close the connection: a client this slow should not keep holding it.
+        return refusal(request, 408, "Your form took too long", message, Connection="close")
     except HTTPException:
         message = "Your form arrived in a shape we cannot read. Please send it from our website."
         return refusal(request, 400, "We could not read your form", message)
-
-    if posted.get(HONEYPOT):
-        log.info("form filled in the hidden field: answered as received, not stored")
-        return accepted(request, store.new_reference())
+    except ClientDisconnect:
+        log.info("client went away before sending the whole form")
+        return Response(status_code=400)
 
     result = validate(VOLUNTEER, posted)
     if not result.ok:
         return invalid(request, services, result.raw, result.errors)
 
-    key = str(posted.get(IDEMPOTENCY_KEY) or "")[:100] or None
+    if posted.get(HONEYPOT):
+        log.info("form filled in the hidden field: answered as received, not stored")
+        return accepted(request, store.new_reference())
+
+    raw_key = str(posted.get(IDEMPOTENCY_KEY) or "")
+    key = hashlib.sha256(raw_key.encode()).hexdigest() if raw_key else None
     email = str(result.data.get("email", ""))
     submission = store.NewSubmission(
         form=VOLUNTEER.slug,
@@ -160,7 +177,8 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Ready when the database takes a write; also reports the state of the outbox."""
+    """Ready when the database takes a write and its disk has room for more submissions;
+    also reports the state of the outbox."""
     settings: Settings = request.app.state.services.settings
 
     def check() -> dict[str, object]:
@@ -176,7 +194,14 @@ async def readyz(request: Request) -> Response:
     except Exception as exc:
         log.error("not ready: database not writable (%s)", type(exc).__name__)
         return JSONResponse({"status": "unavailable", "database": "not writable"}, 503)
-    return JSONResponse({"status": "ready", "database": "writable", **figures})
+    free = shutil.disk_usage(settings.database.parent).free
+    if free < MIN_FREE_BYTES:
+        log.error("not ready: %d bytes free beside the database", free)
+        body = {"status": "unavailable", "database": "disk full", "disk_free_bytes": free}
+        return JSONResponse({**body, **figures}, 503)
+    return JSONResponse(
+        {"status": "ready", "database": "writable", "disk_free_bytes": free, **figures}
+    )
 
 
 async def openapi_document(request: Request) -> Response:
@@ -184,13 +209,14 @@ async def openapi_document(request: Request) -> Response:
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    """Starlette's own 404 and 405, in our words; headers such as Allow are kept."""
+    assert isinstance(exc, HTTPException)
     words = {
         404: ("Page not found", "There is nothing at this address."),
         405: ("Not allowed", "This address does not accept that kind of request."),
     }
-    title, message = words.get(status, ("Something went wrong", "Please try again later."))
-    return refusal(request, status, title, message)
+    title, message = words.get(exc.status_code, ("Something went wrong", "Please try again."))
+    return refusal(request, exc.status_code, title, message, **(exc.headers or {}))
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
@@ -255,13 +281,16 @@ def prepare_database(settings: Settings) -> None:
         conn.close()
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, *, deliver: bool = True) -> Starlette:
+    """The web app; with deliver=False the outbox is left to a separate `worker` process."""
     settings = settings or Settings.from_env()
-    worker = Worker(settings)
+    worker = Worker(settings) if deliver else None
     services = Services(
         settings=settings,
         committer=Committer(
-            settings.database, settings.duplicate_window_minutes * 60.0, on_commit=worker.wake
+            settings.database,
+            settings.duplicate_window_minutes * 60.0,
+            on_commit=worker.wake if worker else lambda: None,
         ),
         worker=worker,
         limiter=guard.RateLimiter(settings.rate_limit),
@@ -275,18 +304,24 @@ def create_app(settings: Settings | None = None) -> Starlette:
         except sqlite3.Error as exc:
             log.error("database not writable (%s): the form answers 503 until it is", exc)
         services.committer.start()
-        services.worker.start()
+        if worker:
+            worker.start()
         yield
         await asyncio.to_thread(services.committer.stop)
-        await asyncio.to_thread(services.worker.stop)
+        if worker:
+            await asyncio.to_thread(worker.stop)
 
-    routes = [
-        Route("/api/forms/volunteer", submit_volunteer, methods=["POST"]),
-        Route("/api/forms/volunteer", form_page, methods=["GET"]),
-        Route("/api/healthz", healthz),
-        Route("/api/readyz", readyz),
-        Route("/api/openapi.json", openapi_document),
-    ]
+    # A mount of its own, so that no /api/ address ever falls through to the static files.
+    api = Mount(
+        "/api",
+        routes=[
+            Route("/forms/volunteer", volunteer, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/openapi.json", openapi_document),
+        ],
+    )
+    routes: list[BaseRoute] = [api]
     if settings.site_dir.is_dir():
         routes.append(Mount("/", StaticFiles(directory=settings.site_dir, html=True)))
 

@@ -7,8 +7,10 @@ import csv
 import io
 import json
 import logging
+import signal
 import sqlite3
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -47,7 +49,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
 
     from .app import create_app
 
-    app = create_app(settings)
+    app = create_app(settings, deliver=not args.no_worker)
     where = (
         f"SMTP server {settings.smtp_host}:{settings.smtp_port}"
         if settings.uses_smtp
@@ -70,6 +72,24 @@ def cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
         timeout_graceful_shutdown=5,
     )
     uvicorn.Server(config).run()
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    """Deliver the outbox in this process only, until SIGTERM or Ctrl-C."""
+    from .app import prepare_database
+    from .outbox import Worker
+
+    prepare_database(settings)
+    worker = Worker(settings)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    worker.start()
+    print(f"Delivering the outbox of {settings.database}. Press Ctrl-C to stop.", file=out)
+    out.flush()
+    stop.wait()
+    worker.stop()
     return 0
 
 
@@ -186,6 +206,7 @@ def cmd_send_test_email(settings: Settings, args: argparse.Namespace, out: TextI
 
 COMMANDS: dict[str, tuple[str, Callable[[Settings, argparse.Namespace, TextIO], int]]] = {
     "serve": ("serve the built site and the form API", cmd_serve),
+    "worker": ("deliver the outbox only (for a web process run with --no-worker)", cmd_worker),
     "list": ("list submissions, newest first", cmd_list),
     "show": ("show one submission by reference or id", cmd_show),
     "export": ("export all submissions as CSV", cmd_export),
@@ -202,6 +223,12 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     for name, (help_text, _) in COMMANDS.items():
         cp = sub.add_parser(name, help=help_text, description=help_text)
+        if name == "serve":
+            cp.add_argument(
+                "--no-worker",
+                action="store_true",
+                help="do not deliver email here; run `forms-service worker` separately",
+            )
         if name == "list":
             cp.add_argument("--limit", type=int, default=50)
         if name == "show":

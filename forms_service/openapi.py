@@ -15,12 +15,14 @@ def _field_schema(f: Field) -> dict[str, object]:
     if f.kind == "checkboxes":
         return {"type": "array", "items": {"type": "string", "enum": [c for c, _ in f.choices]}}
     if f.kind == "radio":
-        return {"type": "string", "enum": [c for c, _ in f.choices]}
+        return {"type": "string", "enum": ["", *(c for c, _ in f.choices)]}
     if f.kind == "consent":
         return {"type": "string", "enum": ["yes"]}
     if f.kind == "number":
-        return {"type": "string", "pattern": "^[0-9]+$"}
+        return {"type": "string", "pattern": r"^\s*[0-9]*\s*$"}
     schema: dict[str, object] = {"type": "string", "maxLength": f.max_length}
+    if f.required:
+        schema.update(minLength=1, pattern=r"\S")  # blank is the same as missing
     if f.kind == "email":
         schema["format"] = "email"
     return schema
@@ -34,11 +36,12 @@ def _error(description: str) -> dict[str, object]:
 
 
 def document(form: Form) -> dict[str, object]:
+    """OpenAPI 3.0. The schema states types, choices and lengths; some rules (no control or
+    line-separator characters, a deliverable-looking address) are only in the 422 answer."""
     properties = {f.name: {**_field_schema(f), "description": f.label} for f in form.fields}
     properties[HONEYPOT] = {"type": "string", "description": "Leave empty."}
     properties[IDEMPOTENCY_KEY] = {
         "type": "string",
-        "maxLength": 100,
         "description": "Any unique value; a repeat with the same key returns the same reference.",
     }
     body_schema = {
@@ -51,6 +54,10 @@ def document(form: Form) -> dict[str, object]:
         "info": {"title": "Volunteer intake", "version": "1"},
         "paths": {
             form.action: {
+                "get": {
+                    "summary": "The form itself lives on the site: a redirect to it.",
+                    "responses": {"303": {"description": "To the Volunteer page."}},
+                },
                 "post": {
                     "summary": form.title,
                     "requestBody": {
@@ -103,7 +110,7 @@ def document(form: Form) -> dict[str, object]:
                         "429": _error("Too many posts from one client; see Retry-After."),
                         "503": _error("The database cannot be written; nothing was stored."),
                     },
-                }
+                },
             },
             "/api/healthz": {"get": {"responses": {"200": {"description": "The process runs."}}}},
             "/api/readyz": {

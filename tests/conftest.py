@@ -38,8 +38,13 @@ def start_service(tmp_path: Path, site_dir: Path) -> Iterator[Callable[..., Serv
     """Start the service with extra FORMS_* settings; every one started is stopped after."""
     started: list[Service] = []
 
-    def start(smtp_port: int | None = None, workdir: Path | None = None, **env: str) -> Service:
-        service = Service(workdir or tmp_path, site_dir, smtp_port, **env).start()
+    def start(
+        smtp_port: int | None = None,
+        workdir: Path | None = None,
+        command: tuple[str, ...] = ("serve",),
+        **env: str,
+    ) -> Service:
+        service = Service(workdir or tmp_path, site_dir, smtp_port, command, **env).start()
         started.append(service)
         return service
 

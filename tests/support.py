@@ -86,12 +86,20 @@ class SmtpServer:
 class Service:
     """The real service (`forms-service serve`, uvicorn) in its own process."""
 
-    def __init__(self, workdir: Path, site_dir: Path, smtp_port: int | None, **env: str) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        site_dir: Path,
+        smtp_port: int | None,
+        command: tuple[str, ...] = ("serve",),
+        **env: str,
+    ) -> None:
+        self.command = command
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workdir = workdir
         self.database = workdir / "forms.sqlite3"
-        self.log_path = workdir / "service.log"
+        self.log_path = workdir / f"{command[0]}-{self.port}.log"
         self.env = {
             **os.environ,
             "FORMS_PORT": str(self.port),
@@ -119,13 +127,16 @@ class Service:
     def start(self) -> Service:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "forms_service", "serve"],
+            [sys.executable, "-m", "forms_service", *self.command],
             env=self.env,
             cwd=self.workdir,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        wait_until(self._up, 20, "the service to answer /api/healthz")
+        if self.command[0] == "serve":
+            wait_until(self._up, 20, "the service to answer /api/healthz")
+        else:
+            wait_until(lambda: "Delivering" in self.log(), 20, "the worker to start")
         return self
 
     def _up(self) -> bool:
