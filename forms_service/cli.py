@@ -195,11 +195,14 @@ def cmd_send_test_email(settings: Settings, args: argparse.Namespace, out: TextI
     msg["Date"] = formatdate()
     msg["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2])
     msg.set_content("If you can read this, the volunteer form can send email to coordinators.\n")
+    transport = mailer.transport_for(settings)
     try:
-        note = mailer.transport_for(settings).send(msg)
+        note = transport.send(msg)
     except (mailer.TemporaryFailure, mailer.PermanentFailure) as exc:
         print(f"Could not send: {exc}", file=sys.stderr)
         return 1
+    finally:
+        transport.close()
     print(f"Test email {note}.", file=out)
     return 0
 

@@ -13,8 +13,8 @@ import logging
 import queue
 import sqlite3
 import threading
+from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import Future
 from pathlib import Path
 
 from . import store
@@ -24,6 +24,20 @@ log = logging.getLogger("forms_service.store")
 MAX_BATCH = 256
 
 
+Item = tuple[store.NewSubmission, "asyncio.Future[store.Accepted]", asyncio.AbstractEventLoop]
+
+
+def _settle(settled: list[tuple[asyncio.Future, store.Accepted | Exception]]) -> None:
+    """Runs in the event loop: hand each waiting request its outcome."""
+    for future, outcome in settled:
+        if future.done():  # the client went away and the request was cancelled
+            continue
+        if isinstance(outcome, Exception):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+
 class Committer:
     """One writer thread with its own connection; `submit` is safe from any event loop."""
 
@@ -31,9 +45,7 @@ class Committer:
         self._path = path
         self._window = duplicate_window
         self._on_commit = on_commit
-        self._queue: queue.SimpleQueue[tuple[store.NewSubmission, Future] | None] = (
-            queue.SimpleQueue()
-        )
+        self._queue: queue.SimpleQueue[Item | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="committer", daemon=True)
         self._conn: sqlite3.Connection | None = None
 
@@ -46,9 +58,10 @@ class Committer:
 
     async def submit(self, sub: store.NewSubmission) -> store.Accepted:
         """Return once the submission (or the one it repeats) is committed."""
-        future: Future[store.Accepted] = Future()
-        self._queue.put((sub, future))
-        return await asyncio.wrap_future(future)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[store.Accepted] = loop.create_future()
+        self._queue.put((sub, future, loop))
+        return await future
 
     def _run(self) -> None:
         while True:
@@ -69,22 +82,24 @@ class Committer:
         if self._conn is not None:
             self._conn.close()
 
-    def _commit(self, batch: list[tuple[store.NewSubmission, Future]]) -> None:
-        results: list[store.Accepted] = []
+    def _commit(self, batch: list[Item]) -> None:
+        outcomes: list[store.Accepted | Exception]
         try:
             conn = self._connection()
             with store.transaction(conn):
                 now = store.now()
-                results = [store.insert(conn, sub, now, self._window) for sub, _ in batch]
+                outcomes = [store.insert(conn, sub, now, self._window) for sub, _, _ in batch]
         except sqlite3.Error as exc:
             log.error("could not store %d submission(s): %s", len(batch), exc)
             self._drop_connection()
-            for _, future in batch:
-                future.set_exception(store.StoreUnavailable(str(exc)))
-            return
-        for (_, future), accepted in zip(batch, results, strict=True):
-            future.set_result(accepted)
-        if any(not a.duplicate for a in results):
+            outcomes = [store.StoreUnavailable(str(exc)) for _ in batch]
+        by_loop: dict[asyncio.AbstractEventLoop, list] = defaultdict(list)
+        for (_, future, loop), outcome in zip(batch, outcomes, strict=True):
+            by_loop[loop].append((future, outcome))
+        for loop, settled in by_loop.items():
+            # one wake-up of each event loop per commit, not one per request
+            loop.call_soon_threadsafe(_settle, settled)
+        if any(isinstance(o, store.Accepted) and not o.duplicate for o in outcomes):
             self._on_commit()
 
     def _connection(self) -> sqlite3.Connection:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 import jwt
@@ -32,18 +32,19 @@ class RateLimiter:
 
     def __init__(self, limit: RateLimit) -> None:
         self.limit = limit
-        self._hits: OrderedDict[str, list[float]] = OrderedDict()
+        self._hits: OrderedDict[str, deque[float]] = OrderedDict()
 
     def hit(self, client: str, now: float | None = None) -> float:
         """Record one post; return 0 if allowed, else the seconds until one is."""
         now = time.monotonic() if now is None else now
         window_start = now - self.limit.seconds
-        hits = [t for t in self._hits.pop(client, []) if t > window_start]
+        hits = self._hits.pop(client, None) or deque()
+        while hits and hits[0] <= window_start:
+            hits.popleft()
+        self._hits[client] = hits  # most recently seen last, so the oldest are evicted first
         if len(hits) >= self.limit.count:
-            self._hits[client] = hits
             return max(1.0, hits[0] - window_start)
         hits.append(now)
-        self._hits[client] = hits
         while len(self._hits) > MAX_TRACKED_CLIENTS:
             self._hits.popitem(last=False)
         return 0.0

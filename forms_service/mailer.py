@@ -38,6 +38,10 @@ class Transport(Protocol):
         """Deliver or raise; return a short, data-free note for the log."""
         ...
 
+    def close(self) -> None:
+        """Release any connection held between messages."""
+        ...
+
 
 def build(message: Message, settings: Settings) -> EmailMessage:
     """The coordinators' email or the volunteer's acknowledgement for one outbox row."""
@@ -120,38 +124,70 @@ def _acknowledgement_text(reference: str) -> str:
 
 
 class SmtpTransport:
-    """smtplib with a timeout on connect and on every command."""
+    """smtplib with a timeout on connect and on every command.
+
+    One connection carries every message that is due, then is closed: a burst of
+    submissions costs one handshake, not one each. Any failure drops the connection, so the
+    next message starts on a fresh one.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.s = settings
+        self.local_hostname = socket.getfqdn()
+        self._smtp: smtplib.SMTP | None = None
 
     def send(self, message: EmailMessage) -> str:
         try:
-            with self._connect() as smtp:
-                if self.s.smtp_username:
-                    smtp.login(self.s.smtp_username, self.s.smtp_password)
-                refused = smtp.send_message(message)
+            refused = self._session().send_message(message)
         except smtplib.SMTPResponseException as exc:
+            self.close()
             raise _classify(exc.smtp_code, "reply") from None
         except smtplib.SMTPRecipientsRefused as exc:
+            self.close()
             codes = [code for code, _ in exc.recipients.values()]
             raise _classify(min(codes), "recipients refused") from None
         except (OSError, smtplib.SMTPException) as exc:
+            self.close()
             raise TemporaryFailure(f"connection: {_describe(exc)}") from None
         if refused:
             # Some coordinators got it; the rest would get a duplicate on retry. Report it.
             return f"accepted, {len(refused)} recipient(s) refused"
         return "accepted (250)"
 
+    def close(self) -> None:
+        """End the session politely if it is still there; never raise."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                smtp.close()
+
+    def _session(self) -> smtplib.SMTP:
+        if self._smtp is None:
+            self._smtp = self._connect()
+        return self._smtp
+
     def _connect(self) -> smtplib.SMTP:
         host, port, timeout = self.s.smtp_host, self.s.smtp_port, self.s.smtp_timeout
         if self.s.smtp_security == "tls":
-            return smtplib.SMTP_SSL(
-                host, port, timeout=timeout, context=ssl.create_default_context()
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                host,
+                port,
+                timeout=timeout,
+                local_hostname=self.local_hostname,
+                context=ssl.create_default_context(),
             )
-        smtp = smtplib.SMTP(host, port, timeout=timeout, local_hostname=socket.getfqdn())
-        if self.s.smtp_security == "starttls":
-            smtp.starttls(context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(host, port, timeout=timeout, local_hostname=self.local_hostname)
+            if self.s.smtp_security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+        try:
+            if self.s.smtp_username:
+                smtp.login(self.s.smtp_username, self.s.smtp_password)
+        except BaseException:
+            smtp.close()
+            raise
         return smtp
 
 
@@ -189,6 +225,9 @@ class FileTransport:
             Path(tmp).unlink(missing_ok=True)
             raise TemporaryFailure(f"file: {type(exc).__name__}") from None
         return f"written to {self.directory / name}"
+
+    def close(self) -> None:
+        """Files hold no connection."""
 
 
 def transport_for(settings: Settings) -> Transport:

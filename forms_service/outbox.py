@@ -21,6 +21,7 @@ log = logging.getLogger("forms_service.outbox")
 
 MAX_BACKOFF_SECONDS = 3600.0
 PURGE_EVERY_SECONDS = 86400.0
+BATCH_SIZE = 50
 
 
 def backoff(attempts: int, base: float) -> float:
@@ -58,8 +59,9 @@ class Worker:
             try:
                 conn = conn or store.connect(Path(self.settings.database))
                 self._maybe_purge(conn)
-                while not self._stop.is_set() and self.deliver_one(conn):
+                while not self._stop.is_set() and self.deliver_batch(conn):
                     pass
+                self.transport.close()  # nothing due: do not hold the server's connection
                 delay = self._sleep_for(conn)
             except sqlite3.Error as exc:
                 log.error("outbox cannot use the database: %s", exc)
@@ -72,22 +74,31 @@ class Worker:
         if conn is not None:
             conn.close()
 
-    def deliver_one(self, conn: sqlite3.Connection) -> bool:
-        """Deliver the next due message, if any; return whether there was one."""
-        message = store.claim(conn, store.now(), self.settings.lease_seconds)
-        if message is None:
-            return False
-        try:
-            note = self.transport.send(mailer.build(message, self.settings))
-        except mailer.PermanentFailure as exc:
-            store.mark_dead(conn, message.id, str(exc))
-            log.error("%s %s: dead letter (%s)", message.reference, message.kind, exc)
-        except mailer.TemporaryFailure as exc:
-            self._retry_or_give_up(conn, message, str(exc))
-        else:
-            store.mark_sent(conn, message.id, store.now())
-            log.info("%s %s: %s", message.reference, message.kind, note)
-        return True
+    def deliver_batch(self, conn: sqlite3.Connection) -> int:
+        """Deliver the messages that are due, over one connection; return how many were claimed.
+
+        Delivered ones are marked sent together once the batch is done (a crash before that
+        means duplicates, never a loss). The first temporary failure ends the batch: the
+        server is likely down for the rest too, so they are given back untried.
+        """
+        messages = store.claim(conn, store.now(), self.settings.lease_seconds * 2, BATCH_SIZE)
+        sent: list[int] = []
+        for index, message in enumerate(messages):
+            try:
+                note = self.transport.send(mailer.build(message, self.settings))
+            except mailer.PermanentFailure as exc:
+                store.mark_dead(conn, message.id, str(exc))
+                log.error("%s %s: dead letter (%s)", message.reference, message.kind, exc)
+            except mailer.TemporaryFailure as exc:
+                self._retry_or_give_up(conn, message, str(exc))
+                store.release(conn, [m.id for m in messages[index + 1 :]])
+                break
+            else:
+                sent.append(message.id)
+                log.info("%s %s: %s", message.reference, message.kind, note)
+        if sent:
+            store.mark_sent(conn, sent, store.now())
+        return len(messages)
 
     def _retry_or_give_up(
         self, conn: sqlite3.Connection, message: store.Message, error: str

@@ -137,7 +137,12 @@ def migrate(conn: sqlite3.Connection) -> int:
 
 def new_reference() -> str:
     """Short, unguessable, easy to read aloud over the phone (no I, L, O, U, 0, 1)."""
-    return "V-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    number = int.from_bytes(secrets.token_bytes(8))  # 64 random bits for 8 letters (39 bits)
+    letters = []
+    for _ in range(8):
+        number, index = divmod(number, len(REFERENCE_ALPHABET))
+        letters.append(REFERENCE_ALPHABET[index])
+    return "V-" + "".join(letters)
 
 
 def insert(
@@ -199,49 +204,66 @@ def _first_acknowledgement_today(conn: sqlite3.Connection, address: str, now: fl
     return cur.rowcount == 1
 
 
-def claim(conn: sqlite3.Connection, now: float, lease: float) -> Message | None:
-    """Take the next due message for this worker alone, until the lease runs out.
+def claim(conn: sqlite3.Connection, now: float, lease: float, limit: int) -> list[Message]:
+    """Take up to `limit` due messages for this worker alone, until the lease runs out.
 
     A message left in 'sending' by a worker that died is due again once its
     lease has expired, so nothing stays stuck.
     """
     with transaction(conn):
-        row = conn.execute(
+        rows = conn.execute(
             """
             UPDATE outbox SET status = 'sending', claimed_until = ?, attempts = attempts + 1
-            WHERE id = (
+            WHERE id IN (
                 SELECT id FROM outbox
                 WHERE (status = 'pending' AND next_attempt_at <= ?)
                    OR (status = 'sending' AND claimed_until <= ?)
-                ORDER BY next_attempt_at, id LIMIT 1)
+                ORDER BY next_attempt_at, id LIMIT ?)
             RETURNING id, kind, attempts, submission_id
             """,
-            (now + lease, now, now),
-        ).fetchone()
-        if row is None:
-            return None
-        sub = conn.execute(
-            "SELECT reference, form, data, created_at FROM submissions WHERE id = ?",
-            (row["submission_id"],),
-        ).fetchone()
-    return Message(
-        id=row["id"],
-        kind=row["kind"],
-        attempts=row["attempts"],
-        reference=sub["reference"],
-        form=sub["form"],
-        data=json.loads(sub["data"]),
-        submission_id=row["submission_id"],
-        created_at=sub["created_at"],
-    )
+            (now + lease, now, now, limit),
+        ).fetchall()
+        subs = {
+            row["id"]: row
+            for row in conn.execute(
+                "SELECT id, reference, form, data, created_at FROM submissions"
+                " WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps([row["submission_id"] for row in rows]),),
+            )
+        }
+    messages = [
+        Message(
+            id=row["id"],
+            kind=row["kind"],
+            attempts=row["attempts"],
+            reference=subs[row["submission_id"]]["reference"],
+            form=subs[row["submission_id"]]["form"],
+            data=json.loads(subs[row["submission_id"]]["data"]),
+            submission_id=row["submission_id"],
+            created_at=subs[row["submission_id"]]["created_at"],
+        )
+        for row in rows
+    ]
+    return sorted(messages, key=lambda m: m.id)
 
 
-def mark_sent(conn: sqlite3.Connection, message_id: int, now: float) -> None:
+def mark_sent(conn: sqlite3.Connection, message_ids: list[int], now: float) -> None:
+    """Record the server's 250 for these messages, all in one commit."""
     with transaction(conn):
-        conn.execute(
+        conn.executemany(
             "UPDATE outbox SET status = 'sent', sent_at = ?, claimed_until = NULL,"
             " last_error = NULL WHERE id = ?",
-            (now, message_id),
+            [(now, message_id) for message_id in message_ids],
+        )
+
+
+def release(conn: sqlite3.Connection, message_ids: list[int]) -> None:
+    """Give back claimed messages that were not tried, as if never claimed."""
+    with transaction(conn):
+        conn.executemany(
+            "UPDATE outbox SET status = 'pending', claimed_until = NULL,"
+            " attempts = attempts - 1 WHERE id = ? AND status = 'sending'",
+            [(message_id,) for message_id in message_ids],
         )
 
 
