@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: run test build lint bench clean browser
+.PHONY: run test build lint bench bench-service bench-site soak clean browser wrk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,9 +43,21 @@ lint: $(STAMP)
 test: $(STAMP) browser lint
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
+		else echo "wrk is missing: sudo apt-get install wrk" >&2; exit 1; fi; }
+
+bench-service: build wrk
 	$(BIN)/python bench/service.py
+
+bench-site: $(STAMP) browser
 	$(BIN)/python bench/site.py
+
+soak: build
+	$(BIN)/python bench/soak.py
+
+bench: bench-service bench-site soak
 
 clean:
 	rm -rf site var .pytest_cache .ruff_cache

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from starlette.applications import Starlette
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -332,6 +333,7 @@ def create_app(settings: Settings | None = None, *, deliver: bool = True) -> Sta
     )
     app.state.services = services
     headers = read_headers_file(settings.site_dir) or security_headers([])
+    app.add_middleware(GZipMiddleware, minimum_size=500)  # Netlify compresses too
     app.add_middleware(SecurityHeaders, headers=headers)
     app.add_middleware(AccessLog)
     return app
