@@ -128,3 +128,21 @@ def test_backup_is_a_consistent_copy(service: Service, tmp_path):
     conn = sqlite3.connect(target)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("SELECT reference FROM submissions").fetchall() == [(reference,)]
+
+
+def test_the_worker_purges_past_retention_by_itself(start_service, smtp, tmp_path):
+    first = start_service(smtp.port)
+    old = post(first, name="Delivered long ago")
+    smtp.inbox.wait_for(1)
+    wait_until(lambda: "sent" in cli(first, "list").stdout)
+    first.stop()
+    conn = sqlite3.connect(first.database)
+    conn.execute("UPDATE submissions SET created_at = created_at - 91 * 86400")
+    conn.commit()
+    conn.close()
+    again = start_service(smtp.port)  # the worker purges when it starts, then daily
+    wait_until(
+        lambda: again.rows("SELECT count(*) FROM submissions WHERE reference = ?", old) == [(0,)],
+        what="the daily purge",
+    )
+    assert "purged 1 delivered submission(s)" in again.log()
