@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from tests.browser import launch, new_guarded  # noqa: E402
-from tests.support import Service  # noqa: E402
+from tests.support import Service, site_paths  # noqa: E402
 
 HOME_BUDGET_GZIP_KB = 120
 LIGHTHOUSE_PAGES = ("/", "/volunteer/", "/reintegration/healing/")
@@ -57,14 +57,6 @@ def bare_site(workdir: Path) -> Path:
     (project / "mkdocs.yml").write_text(BARE_CONFIG)
     (project / "docs" / "index.md").write_text("# Hello\n\nOne short paragraph.\n")
     return project
-
-
-def pages_of(site: Path) -> list[str]:
-    paths = []
-    for html in sorted(site.rglob("index.html")):
-        relative = html.parent.relative_to(site).as_posix()
-        paths.append("/" if relative == "." else f"/{relative}/")
-    return paths
 
 
 def weigh(browser, service: Service, paths: list[str]) -> dict[str, dict[str, int]]:
@@ -139,7 +131,7 @@ def main() -> int:
     try:
         with sync_playwright() as playwright:
             browser = launch(playwright)
-            weights = weigh(browser, ours, pages_of(site))
+            weights = weigh(browser, ours, site_paths(site))
             baseline = weigh(browser, base, ["/"])["/"]
             browser.close()
         scores = {}

@@ -49,7 +49,6 @@ class BodyTooLarge(Exception):
 class Services:
     settings: Settings
     committer: Committer
-    worker: Worker | None
     limiter: guard.RateLimiter
     pages: Pages
 
@@ -293,7 +292,6 @@ def create_app(settings: Settings | None = None, *, deliver: bool = True) -> Sta
             settings.duplicate_window_minutes * 60.0,
             on_commit=worker.wake if worker else lambda: None,
         ),
-        worker=worker,
         limiter=guard.RateLimiter(settings.rate_limit),
         pages=Pages(settings.site_dir, VOLUNTEER),
     )

@@ -43,9 +43,6 @@ class Form:
     fields: tuple[Field, ...]
     submit_label: str
 
-    def field(self, name: str) -> Field:
-        return next(f for f in self.fields if f.name == name)
-
 
 VOLUNTEER = Form(
     slug="volunteer",

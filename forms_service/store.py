@@ -92,7 +92,6 @@ class Message:
     reference: str
     form: str
     data: dict[str, str | list[str]]
-    submission_id: int
     created_at: float
 
 
@@ -239,7 +238,6 @@ def claim(conn: sqlite3.Connection, now: float, lease: float, limit: int) -> lis
             reference=subs[row["submission_id"]]["reference"],
             form=subs[row["submission_id"]]["form"],
             data=json.loads(subs[row["submission_id"]]["data"]),
-            submission_id=row["submission_id"],
             created_at=subs[row["submission_id"]]["created_at"],
         )
         for row in rows

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import ROOT, Service, SmtpServer
+from .support import ROOT, Service, SmtpServer, site_paths
 
 
 @pytest.fixture(scope="session")
@@ -83,8 +83,4 @@ def site_service(tmp_path_factory: pytest.TempPathFactory, site_dir: Path) -> It
 @pytest.fixture(scope="session")
 def site_pages(site_dir: Path) -> list[str]:
     """Every page of the built site, as a path to open."""
-    paths = []
-    for html in sorted(site_dir.rglob("index.html")):
-        relative = html.parent.relative_to(site_dir).as_posix()
-        paths.append("/" if relative == "." else f"/{relative}/")
-    return paths
+    return site_paths(site_dir)

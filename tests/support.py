@@ -22,6 +22,15 @@ from aiosmtpd.controller import Controller
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def site_paths(site_dir: Path) -> list[str]:
+    """Every page of a built site, as the path a browser opens."""
+    paths = []
+    for html in sorted(site_dir.rglob("index.html")):
+        relative = html.parent.relative_to(site_dir).as_posix()
+        paths.append("/" if relative == "." else f"/{relative}/")
+    return paths
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

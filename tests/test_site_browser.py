@@ -151,8 +151,8 @@ def test_nothing_is_stored_and_search_terms_stay_out_of_urls(guarded, site_servi
     search.click()
     search.press_sequentially("patience", delay=30)  # in the text, in no heading or address
     page.locator(".md-search-result__item").first.wait_for()
-    search.press("Enter")  # opens the best result
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        search.press("Enter")  # opens the best result
     assert page.url.rstrip("/") != site_service.url  # the best result opened
     assert "patience" not in page.url and "?" not in page.url
     storage = page.evaluate(
