@@ -149,7 +149,7 @@ def test_permanent_refusal_is_a_dead_letter_until_retry(service: Service, smtp: 
     wait_until(lambda: status(service, reference) == "dead", what="a dead letter")
     ready = service.client().get("/api/readyz").json()
     assert ready["dead_letters"] == 1
-    assert "dead letter" in service.log()
+    wait_until(lambda: "dead letter" in service.log(), what="the dead-letter log line")
     result = cli(service, "retry")
     assert "1 dead letter(s) queued again" in result.stdout
     smtp.inbox.wait_for(1, timeout=15)
@@ -161,7 +161,7 @@ def test_days_of_failures_make_a_dead_letter(start_service):
     service = start_service(smtp.port, FORMS_GIVE_UP_HOURS="0.0005")  # under two seconds
     reference = post(service)
     wait_until(lambda: status(service, reference) == "dead", timeout=15, what="giving up")
-    assert "gave up" in service.log()
+    wait_until(lambda: "gave up" in service.log(), what="the give-up log line")
 
 
 def test_a_stalled_server_times_out_and_the_next_submission_is_unaffected(

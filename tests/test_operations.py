@@ -145,4 +145,4 @@ def test_the_worker_purges_past_retention_by_itself(start_service, smtp, tmp_pat
         lambda: again.rows("SELECT count(*) FROM submissions WHERE reference = ?", old) == [(0,)],
         what="the daily purge",
     )
-    assert "purged 1 delivered submission(s)" in again.log()
+    wait_until(lambda: "purged 1 delivered submission(s)" in again.log(), what="the purge log line")

@@ -45,4 +45,4 @@ def test_without_smtp_server_mail_goes_to_files(start_service, tmp_path):
     assert response.status_code == 303
     files = wait_until(lambda: list((tmp_path / "mail").glob("*.eml")), what="an .eml file")
     assert "Ada Volunteer" in files[0].read_text()
-    assert files[0].name in service.log()
+    wait_until(lambda: files[0].name in service.log(), what="the log line naming the file")
