@@ -88,7 +88,8 @@ class Committer:
             conn = self._connection()
             with store.transaction(conn):
                 now = store.now()
-                outcomes = [store.insert(conn, sub, now, self._window) for sub, _, _ in batch]
+                subs = [sub for sub, _, _ in batch]
+                outcomes = store.insert_batch(conn, subs, now, self._window)
         except sqlite3.Error as exc:
             log.error("could not store %d submission(s): %s", len(batch), exc)
             self._drop_connection()

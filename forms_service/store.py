@@ -144,53 +144,93 @@ def new_reference() -> str:
     return "V-" + "".join(letters)
 
 
-def insert(
-    conn: sqlite3.Connection, sub: NewSubmission, now: float, duplicate_window: float
-) -> Accepted:
-    """Store one submission and its outbox rows, or find the one it repeats.
+REPEATS = """
+    SELECT json_extract(j.value, '$[0]') AS i, coalesce(
+        (SELECT reference FROM submissions s
+         WHERE s.form = json_extract(j.value, '$[1]')
+           AND s.idempotency_key = json_extract(j.value, '$[2]')),
+        (SELECT reference FROM submissions s
+         WHERE s.fingerprint = json_extract(j.value, '$[3]') AND s.created_at >= ?
+         ORDER BY s.id LIMIT 1)) AS reference
+    FROM json_each(?) AS j
+    WHERE reference IS NOT NULL
+"""
 
-    Runs inside the caller's transaction.
+INSERT_SUBMISSIONS = """
+    INSERT INTO submissions (reference, form, data, fingerprint, idempotency_key, created_at)
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+           json_extract(value, '$[3]'), json_extract(value, '$[4]'), ?
+    FROM json_each(?)
+"""
+
+INSERT_OUTBOX = """
+    INSERT INTO outbox (submission_id, kind, next_attempt_at, created_at)
+    SELECT s.id, ?, ?, ? FROM json_each(?) AS j JOIN submissions s ON s.reference = j.value
+    ORDER BY s.id
+"""
+
+
+def insert_batch(
+    conn: sqlite3.Connection, subs: list[NewSubmission], now: float, duplicate_window: float
+) -> list[Accepted]:
+    """Store submissions and their outbox rows, or find the ones they repeat.
+
+    Runs inside the caller's transaction, with the same few statements whatever the
+    batch size: each statement hands Python's GIL to SQLite and back, and a busy
+    event loop makes every hand-back slow.
     """
-    existing = _find_repeat(conn, sub, now - duplicate_window)
-    if existing:
-        return Accepted(existing, duplicate=True)
-    reference = new_reference()
-    cur = conn.execute(
-        "INSERT INTO submissions (reference, form, data, fingerprint, idempotency_key, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (
+    keys = [(sub.form, sub.idempotency_key, sub.fingerprint) for sub in subs]
+    outcomes: dict[int, Accepted] = {
+        i: Accepted(reference, duplicate=True)
+        for i, reference in conn.execute(
+            REPEATS,
+            (now - duplicate_window, json.dumps([[i, *key] for i, key in enumerate(keys)])),
+        )
+    }
+    fresh: list[tuple[int, str]] = []
+    first_seen: dict[tuple, str] = {}
+    for i, (form, idempotency_key, fingerprint) in enumerate(keys):
+        if i in outcomes:
+            continue
+        names = [("fingerprint", fingerprint)]
+        if idempotency_key:
+            names.append(("key", form, idempotency_key))
+        earlier = next((first_seen[n] for n in names if n in first_seen), None)
+        if earlier:  # a repeat inside this very batch, such as a double click
+            outcomes[i] = Accepted(earlier, duplicate=True)
+            continue
+        reference = new_reference()
+        first_seen.update(dict.fromkeys(names, reference))
+        outcomes[i] = Accepted(reference, duplicate=False)
+        fresh.append((i, reference))
+    if fresh:
+        _insert_fresh(conn, [(subs[i], reference) for i, reference in fresh], now)
+    return [outcomes[i] for i in range(len(subs))]
+
+
+def _insert_fresh(
+    conn: sqlite3.Connection, fresh: list[tuple[NewSubmission, str]], now: float
+) -> None:
+    rows = [
+        [
             reference,
             sub.form,
             json.dumps(sub.data, ensure_ascii=False),
             sub.fingerprint,
             sub.idempotency_key,
-            now,
-        ),
-    )
-    kinds = ["coordinators"]
-    if sub.acknowledge_to and _first_acknowledgement_today(conn, sub.acknowledge_to, now):
-        kinds.append("acknowledgement")
-    conn.executemany(
-        "INSERT INTO outbox (submission_id, kind, next_attempt_at, created_at) VALUES (?, ?, ?, ?)",
-        [(cur.lastrowid, kind, now, now) for kind in kinds],
-    )
-    return Accepted(reference, duplicate=False)
-
-
-def _find_repeat(conn: sqlite3.Connection, sub: NewSubmission, since: float) -> str | None:
-    if sub.idempotency_key:
-        row = conn.execute(
-            "SELECT reference FROM submissions WHERE form = ? AND idempotency_key = ?",
-            (sub.form, sub.idempotency_key),
-        ).fetchone()
-        if row:
-            return row[0]
-    row = conn.execute(
-        "SELECT reference FROM submissions WHERE fingerprint = ? AND created_at >= ?"
-        " ORDER BY id LIMIT 1",
-        (sub.fingerprint, since),
-    ).fetchone()
-    return row[0] if row else None
+        ]
+        for sub, reference in fresh
+    ]
+    conn.execute(INSERT_SUBMISSIONS, (now, json.dumps(rows)))
+    references = json.dumps([reference for _, reference in fresh])
+    conn.execute(INSERT_OUTBOX, ("coordinators", now, now, references))
+    acknowledged = [
+        reference
+        for sub, reference in fresh
+        if sub.acknowledge_to and _first_acknowledgement_today(conn, sub.acknowledge_to, now)
+    ]
+    if acknowledged:
+        conn.execute(INSERT_OUTBOX, ("acknowledgement", now, now, json.dumps(acknowledged)))
 
 
 def _first_acknowledgement_today(conn: sqlite3.Connection, address: str, now: float) -> bool:

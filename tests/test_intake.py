@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import httpx
@@ -250,6 +251,30 @@ def test_same_content_within_minutes_gives_same_reference(service: Service, smtp
     smtp.inbox.wait_for(2)
     time.sleep(0.5)
     assert len(smtp.inbox.messages) == 2
+
+
+def test_repeats_sent_at_the_same_moment_still_make_one_submission(
+    service: Service, smtp: SmtpServer
+):
+    """Posts that arrive together share one commit; a double click among them stays one."""
+    forms = [valid_form(idempotency_key="same-click", message=f"try {i}") for i in range(12)]
+    forms += [valid_form(name=f"Another volunteer {i}") for i in range(12)]
+
+    async def post_all() -> list[httpx.Response]:
+        async with httpx.AsyncClient(
+            base_url=service.url, headers={"Origin": service.url, **JSON}, timeout=10
+        ) as client:
+            return await asyncio.gather(*(client.post(API, data=form) for form in forms))
+
+    responses = asyncio.run(post_all())
+    assert {r.status_code for r in responses} == {201}
+    references = [r.json()["reference"] for r in responses]
+    assert len(set(references[:12])) == 1
+    assert len(set(references[12:])) == 12 and references[0] not in references[12:]
+    smtp.inbox.wait_for(13)
+    time.sleep(0.5)
+    assert len(smtp.inbox.messages) == 13
+    assert count(service) == 13
 
 
 # ---------- every response ----------
