@@ -6,6 +6,7 @@ request's body is never read for a refused request.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import time
 from collections import OrderedDict, deque
@@ -126,8 +127,14 @@ def client_address(request: Request, settings: Settings) -> str:
 
 
 def _trusted(address: str, settings: Settings) -> bool:
+    ip = _parse_address(address)
+    return ip is not None and any(ip in network for network in settings.trusted_proxies)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_address(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """Parsed once per address: the same peers (the proxy above all) come back all the time."""
     try:
-        ip = ipaddress.ip_address(address)
+        return ipaddress.ip_address(address)
     except ValueError:
-        return False
-    return any(ip in network for network in settings.trusted_proxies)
+        return None

@@ -12,6 +12,7 @@ import logging
 import random
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 from . import mailer, store
@@ -22,6 +23,7 @@ log = logging.getLogger("forms_service.outbox")
 MAX_BACKOFF_SECONDS = 3600.0
 PURGE_EVERY_SECONDS = 86400.0
 BATCH_SIZE = 50
+BUSY_PAUSE_FACTOR = 9.0
 
 
 def backoff(attempts: int, base: float) -> float:
@@ -59,7 +61,7 @@ class Worker:
             try:
                 conn = conn or store.connect(Path(self.settings.database))
                 self._maybe_purge(conn)
-                while not self._stop.is_set() and self.deliver_batch(conn):
+                while not self._stop.is_set() and self._deliver_then_yield(conn):
                     pass
                 self.transport.close()  # nothing due: do not hold the server's connection
                 delay = self._sleep_for(conn)
@@ -73,6 +75,20 @@ class Worker:
             self._wake.clear()
         if conn is not None:
             conn.close()
+
+    def _deliver_then_yield(self, conn: sqlite3.Connection) -> int:
+        """Deliver one batch; if submissions kept arriving meanwhile, step aside for a while.
+
+        Building emails holds Python's GIL, which the web requests in this process need too.
+        During a flood, delivery takes at most a share of 1 / (1 + BUSY_PAUSE_FACTOR) of the
+        time, so the form stays fast; the backlog drains at full speed once it is quiet.
+        """
+        started = time.monotonic()
+        self._wake.clear()  # any commit from now on sets it again, so no wake-up is lost
+        claimed = self.deliver_batch(conn)
+        if claimed and self._wake.is_set():
+            self._stop.wait((time.monotonic() - started) * BUSY_PAUSE_FACTOR)
+        return claimed
 
     def deliver_batch(self, conn: sqlite3.Connection) -> int:
         """Deliver the messages that are due, over one connection; return how many were claimed.

@@ -66,7 +66,7 @@ def _single(f: Field, values: list[str]) -> str:
 def _clean_text(f: Field, value: str, multiline: bool = False) -> str:
     value = unicodedata.normalize("NFC", value.replace("\r\n", "\n"))
     allowed = MULTILINE_ALLOWED if multiline else set()
-    for ch in value:
+    for ch in value if _may_hold_refused(value, allowed) else "":
         if ch not in allowed and unicodedata.category(ch) in REFUSED_CATEGORIES:
             if multiline:
                 raise ValueError(
@@ -81,6 +81,14 @@ def _clean_text(f: Field, value: str, multiline: bool = False) -> str:
             f"{f.label} must be {f.max_length:,} characters or fewer; it has {len(value):,}."
         )
     return value
+
+
+def _may_hold_refused(value: str, allowed: set[str]) -> bool:
+    """False when a quick check in C proves there is nothing to refuse: printable text has
+    no control, private-use, unassigned or line-separator character."""
+    for ch in allowed:
+        value = value.replace(ch, "")
+    return not value.isprintable()
 
 
 def _check_text(f: Field, values: list[str]) -> str:

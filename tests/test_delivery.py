@@ -201,6 +201,24 @@ def test_killed_right_after_accepting_loses_nothing(start_service, tmp_path):
         smtp.stop()
 
 
+def test_delivery_keeps_going_while_submissions_keep_arriving(start_service, smtp):
+    """Delivery steps aside for a flood of submissions, but is never starved by it."""
+    service = start_service(smtp.port, FORMS_RATE_LIMIT="100000/minute")
+    references: list[str] = []
+    delivered_during_flood = 0
+    deadline = time.monotonic() + 3
+    with service.client() as client:
+        while time.monotonic() < deadline and len(references) < 1000:
+            r = client.post(API, data=valid_form(name=f"Flood {len(references)}"), headers=JSON)
+            references.append(r.json()["reference"])
+            delivered_during_flood = len(smtp.inbox.messages)
+    assert delivered_during_flood > 0
+    smtp.inbox.wait_for(len(references), timeout=60)
+    time.sleep(0.5)
+    subjects = [re.search(r"V-\w+", m["Subject"])[0] for m in smtp.inbox.messages]
+    assert sorted(subjects) == sorted(references)
+
+
 def test_two_processes_share_the_outbox_without_double_sending(start_service, smtp, tmp_path):
     one = start_service(smtp.port)
     two = start_service(smtp.port, workdir=tmp_path)  # same database file
