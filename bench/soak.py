@@ -83,7 +83,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--drain-seconds", type=float, default=120)
+    parser.add_argument("--drain-seconds", type=float, default=600)
     args = parser.parse_args()
 
     smtp = SmtpServer().start()

@@ -24,6 +24,7 @@ MAX_BACKOFF_SECONDS = 3600.0
 PURGE_EVERY_SECONDS = 86400.0
 BATCH_SIZE = 50
 BUSY_PAUSE_FACTOR = 9.0
+MAX_SERVER_PAUSE = 60.0
 
 
 def backoff(attempts: int, base: float) -> float:
@@ -42,6 +43,7 @@ class Worker:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
         self._next_purge = 0.0
+        self._failures = 0  # temporary failures in a row: the server is down or refusing
 
     def start(self) -> None:
         self._thread.start()
@@ -61,7 +63,11 @@ class Worker:
             try:
                 conn = conn or store.connect(Path(self.settings.database))
                 self._maybe_purge(conn)
-                while not self._stop.is_set() and self._deliver_then_yield(conn):
+                while (
+                    not self._stop.is_set()
+                    and self._deliver_then_yield(conn)
+                    and not self._failures
+                ):
                     pass
                 self.transport.close()  # nothing due: do not hold the server's connection
                 delay = self._sleep_for(conn)
@@ -71,10 +77,20 @@ class Worker:
                     conn.close()
                 conn = None
                 delay = self.settings.poll_seconds
-            self._wake.wait(delay)
-            self._wake.clear()
+            self._wait(delay)
         if conn is not None:
             conn.close()
+
+    def _wait(self, delay: float) -> None:
+        """Sleep until a message is due or a submission arrives; while the server is failing,
+        wait it out instead, so neither a backlog nor a flood of new submissions hammers it
+        with one failed attempt per message."""
+        if self._failures:
+            pause = min(backoff(self._failures, self.settings.retry_base_seconds), MAX_SERVER_PAUSE)
+            self._stop.wait(max(delay, pause))
+        else:
+            self._wake.wait(delay)
+        self._wake.clear()
 
     def _deliver_then_yield(self, conn: sqlite3.Connection) -> int:
         """Deliver one batch; if submissions kept arriving meanwhile, step aside for a while.
@@ -105,13 +121,16 @@ class Worker:
             try:
                 note = self.transport.send(mailer.build(message, self.settings))
             except mailer.PermanentFailure as exc:
+                self._failures = 0  # the server answered: it is up
                 store.mark_dead(conn, message.id, str(exc))
                 log.error("%s %s: dead letter (%s)", message.reference, message.kind, exc)
             except mailer.TemporaryFailure as exc:
+                self._failures += 1
                 self._retry_or_give_up(conn, message, str(exc))
                 store.release(conn, [m.id for m in messages[index + 1 :]])
                 break
             else:
+                self._failures = 0
                 sent.append(message.id)
                 log.info("%s %s: %s", message.reference, message.kind, note)
         if sent:

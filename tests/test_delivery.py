@@ -135,6 +135,24 @@ def test_mail_server_down_when_posted_then_delivered_when_up(start_service, tmp_
         smtp.stop()
 
 
+def test_a_backlog_does_not_hammer_a_server_that_is_down(start_service):
+    """While the server is unreachable the worker waits it out, with one attempt per pause,
+    rather than one failed attempt per waiting message; all arrive once it is back."""
+    smtp = SmtpServer()  # not started
+    service = start_service(smtp.port)
+    references = [post(service, name=f"Backlog {i}") for i in range(30)]
+    time.sleep(3)
+    failed_attempts = service.log().count("failed (connection")
+    assert 1 <= failed_attempts < 15
+    smtp.start()
+    try:
+        smtp.inbox.wait_for(30, timeout=20)
+        subjects = {re.search(r"V-\w+", m["Subject"])[0] for m in smtp.inbox.messages}
+        assert subjects == set(references)
+    finally:
+        smtp.stop()
+
+
 def test_temporary_refusal_is_retried(service: Service, smtp: SmtpServer):
     smtp.inbox.replies = ["451 4.3.0 Try again later"]
     reference = post(service)
