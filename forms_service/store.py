@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
@@ -70,7 +71,7 @@ class NewSubmission:
     idempotency_key: str | None = None
     acknowledge_to: str | None = None
 
-    @property
+    @cached_property  # read for the repeat check and again for the row
     def fingerprint(self) -> str:
         canonical = json.dumps([self.form, self.data], sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
