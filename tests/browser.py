@@ -91,8 +91,23 @@ def new_guarded(browser: Browser, origin: str, **options) -> Guarded:
     return Guarded(browser.new_context(**options), origin)
 
 
+SETTLE_ANIMATIONS = """async () => {
+    const frame = () => new Promise(resolve => requestAnimationFrame(resolve));
+    await frame(); await frame();  // let scroll handlers start their transitions
+    await Promise.race([
+        Promise.all(document.getAnimations().map(a => a.finished.catch(() => null))),
+        new Promise(resolve => setTimeout(resolve, 2000)),
+    ]);
+}"""
+
+
 def axe_violations(page: Page) -> list[str]:
-    """Run axe-core for WCAG 2.2 A and AA; evaluate() is not subject to the page's CSP."""
+    """Run axe-core for WCAG 2.2 A and AA; evaluate() is not subject to the page's CSP.
+
+    Transitions are let finish first: the header's title fades in when the page
+    scrolls, and half-faded text is not what a reader is left looking at.
+    """
+    page.evaluate(SETTLE_ANIMATIONS)
     page.evaluate(AXE_SOURCE)
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
