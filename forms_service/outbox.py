@@ -93,18 +93,20 @@ class Worker:
         self._wake.clear()
 
     def _deliver_then_yield(self, conn: sqlite3.Connection) -> int:
-        """Deliver one batch; if submissions kept arriving meanwhile, step aside for a while.
+        """Deliver one batch; during a flood, step aside for a while afterwards.
 
         Building emails holds Python's GIL, which the web requests in this process need too.
-        During a flood, delivery takes at most a share of 1 / (1 + BUSY_PAUSE_FACTOR) of the
-        processor, so the form stays fast; the backlog drains at full speed once it is quiet.
+        A flood is a full batch (a backlog) while submissions keep arriving: then delivery
+        takes at most a share of 1 / (1 + BUSY_PAUSE_FACTOR) of the processor, so the form
+        stays fast, and the backlog drains at full speed once it is quiet. Volunteers
+        arriving one after another never make a backlog, so their emails go out at once.
         The pause follows this thread's processor time, not the clock, so a slow mail server
         does not lengthen it.
         """
         started = time.thread_time()
         self._wake.clear()  # any commit from now on sets it again, so no wake-up is lost
         claimed = self.deliver_batch(conn)
-        if claimed and self._wake.is_set():
+        if claimed == BATCH_SIZE and self._wake.is_set():
             self._stop.wait((time.thread_time() - started) * BUSY_PAUSE_FACTOR)
         return claimed
 
