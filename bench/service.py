@@ -79,7 +79,9 @@ def measure(service: Service, smtp: SmtpServer, bare: subprocess.Popen, args) ->
         real = wrk(service.url + "/", connections, args.seconds, f"r{connections}")
         base = wrk(bare_url, connections, args.seconds, f"b{connections}")
         rows[connections] = {"real": real, "bare": base, "ratio": real["rps"] / base["rps"]}
-    rss_mb = psutil.Process(service.proc.pid).memory_info().rss / 2**20
+    process = psutil.Process(service.proc.pid)
+    # the service and its writer process together
+    rss_mb = sum(p.memory_info().rss for p in [process, *process.children()]) / 2**20
     stored = service.rows("SELECT count(*) FROM submissions")[0][0]
     wait_until(
         lambda: service.rows("SELECT count(*) FROM outbox WHERE status != 'sent'")[0][0] == 0,

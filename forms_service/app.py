@@ -291,6 +291,7 @@ def create_app(settings: Settings | None = None, *, deliver: bool = True) -> Sta
             settings.database,
             settings.duplicate_window_minutes * 60.0,
             on_commit=worker.wake if worker else lambda: None,
+            log_level=settings.log_level,
         ),
         limiter=guard.RateLimiter(settings.rate_limit),
         pages=Pages(settings.site_dir, VOLUNTEER),
@@ -302,11 +303,11 @@ def create_app(settings: Settings | None = None, *, deliver: bool = True) -> Sta
             await asyncio.to_thread(prepare_database, settings)
         except sqlite3.Error as exc:
             log.error("database not writable (%s): the form answers 503 until it is", exc)
-        services.committer.start()
+        await services.committer.start()
         if worker:
             worker.start()
         yield
-        await asyncio.to_thread(services.committer.stop)
+        await services.committer.stop()
         if worker:
             await asyncio.to_thread(worker.stop)
 

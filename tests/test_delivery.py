@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from .support import ROOT, Service, SmtpServer, html_part, text_part, valid_form, wait_until
@@ -246,6 +247,42 @@ def test_two_processes_share_the_outbox_without_double_sending(start_service, sm
     subjects = [m["Subject"] for m in smtp.inbox.messages]
     assert len(subjects) == 20
     assert {re.search(r"V-\w+", s)[0] for s in subjects} == set(references)
+
+
+# ---------- the writer process ----------
+
+
+def writer_process(service: Service) -> psutil.Process:
+    assert service.proc is not None
+    (writer,) = [
+        child
+        for child in psutil.Process(service.proc.pid).children()
+        if "forms_service.writer" in child.cmdline()
+    ]
+    return writer
+
+
+def test_the_form_keeps_working_after_its_writer_process_dies(service: Service, smtp):
+    post(service, name="Before")
+    writer = writer_process(service)
+    writer.kill()
+    writer.wait(5)
+    time.sleep(0.2)  # the service hears of the death, as it would between two volunteers
+    reference = post(service, name="After")
+    assert writer_process(service).pid != writer.pid
+    assert service.rows("SELECT count(*) FROM submissions") == [(2,)]
+    smtp.inbox.wait_for(2)
+    assert any(reference in m["Subject"] for m in smtp.inbox.messages)
+
+
+@pytest.mark.parametrize("ending", ["stop", "kill"])
+def test_the_writer_process_never_outlives_the_service(start_service, smtp, ending):
+    service = start_service(smtp.port)
+    post(service)
+    writer = writer_process(service)
+    getattr(service, ending)()  # SIGTERM, as systemd does; SIGKILL, as the OOM killer does
+    writer.wait(10)
+    assert not writer.is_running()
 
 
 # ---------- the database cannot be written ----------
