@@ -30,10 +30,6 @@ STOP_TIMEOUT = 10.0
 Item = tuple[store.NewSubmission, "asyncio.Future[store.Accepted]"]
 
 
-class WriterFailed(Exception):
-    """The writer process died, hung or answered something other than the protocol."""
-
-
 class Committer:
     """Feeds the writer process from the event loop, one batch in flight at a time."""
 
@@ -42,7 +38,7 @@ class Committer:
         path: Path,
         duplicate_window: float,
         on_commit: Callable[[], None],
-        log_level: str = "info",
+        log_level: str,
     ) -> None:
         self._argv = [sys.executable, "-m", "forms_service.writer"]
         self._argv += [str(path), repr(duplicate_window), log_level]
@@ -89,11 +85,16 @@ class Committer:
         outcomes: list[store.Accepted] | list[store.StoreUnavailable]
         try:
             outcomes = await self._exchange([sub for sub, _ in batch])
-        except (OSError, WriterFailed) as exc:
+        except Exception as exc:  # whatever happened, no request may be left waiting
             # The batch may or may not be on disk. The volunteer is told it was not
             # saved; if they send it again, the repeat check finds the stored copy.
-            log.error("writer process failed with %d submission(s): %s", len(batch), exc)
-            await self._end_writer()
+            log.error(
+                "writer process failed with %d submission(s): %s %s",
+                len(batch),
+                type(exc).__name__,
+                exc,
+            )
+            await self._end_writer(at_once=True)
             outcomes = [store.StoreUnavailable("writer process failed") for _ in batch]
         for (_, future), outcome in zip(batch, outcomes, strict=True):
             if future.done():
@@ -108,20 +109,16 @@ class Committer:
     async def _exchange(
         self, subs: list[store.NewSubmission]
     ) -> list[store.Accepted] | list[store.StoreUnavailable]:
-        """Send one batch, wait for the writer's one-line answer."""
+        """Send one batch, wait for the writer's one-line answer.
+
+        Raises if the writer is dead, silent for BATCH_TIMEOUT or off the protocol."""
         proc = await self._writer()
         assert proc.stdin is not None and proc.stdout is not None
-        try:
-            async with asyncio.timeout(BATCH_TIMEOUT):
-                proc.stdin.write(writer.encode_batch(subs))
-                await proc.stdin.drain()
-                line = await proc.stdout.readline()
-        except TimeoutError:
-            raise WriterFailed(f"no answer within {BATCH_TIMEOUT:.0f} s") from None
-        try:
-            return writer.decode_reply(line, len(subs))
-        except ValueError as exc:
-            raise WriterFailed(str(exc)) from None
+        async with asyncio.timeout(BATCH_TIMEOUT):
+            proc.stdin.write(writer.encode_batch(subs))
+            await proc.stdin.drain()
+            line = await proc.stdout.readline()
+        return writer.decode_reply(line, len(subs))
 
     async def _writer(self) -> asyncio.subprocess.Process:
         if self._proc is None or self._proc.returncode is not None:
@@ -130,15 +127,20 @@ class Committer:
             )
         return self._proc
 
-    async def _end_writer(self) -> None:
-        """Close the writer's input: it finishes the batch in hand, then exits."""
+    async def _end_writer(self, *, at_once: bool = False) -> None:
+        """Close the writer's input: it finishes the batch in hand, then exits.
+
+        A writer that failed is killed at once instead: SQLite rolls back what it
+        had not committed, and the next batch gets a fresh writer."""
         proc, self._proc = self._proc, None
         if proc is None or proc.returncode is not None:
             return
         assert proc.stdin is not None
         proc.stdin.close()
-        try:
-            await asyncio.wait_for(proc.wait(), STOP_TIMEOUT)
-        except TimeoutError:
-            proc.kill()
+        if not at_once:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(proc.wait(), STOP_TIMEOUT)
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
             await proc.wait()

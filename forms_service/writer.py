@@ -36,10 +36,13 @@ def decode_reply(line: bytes, expected: int) -> list[store.Accepted] | list[stor
     """The writer's answer for a batch of `expected` submissions; ValueError if it is not one."""
     if not line:
         raise ValueError("the writer process ended")
-    reply = json.loads(line)
-    if "error" in reply:
-        return [store.StoreUnavailable(reply["error"]) for _ in range(expected)]
-    stored = [store.Accepted(reference, duplicate) for reference, duplicate in reply["stored"]]
+    try:
+        reply = json.loads(line)
+        if "error" in reply:
+            return [store.StoreUnavailable(reply["error"]) for _ in range(expected)]
+        stored = [store.Accepted(ref, duplicate) for ref, duplicate in reply["stored"]]
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"not an answer: {type(exc).__name__}") from None
     if len(stored) != expected:
         raise ValueError(f"{len(stored)} answers for {expected} submissions")
     return stored

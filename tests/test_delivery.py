@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psutil
@@ -273,6 +274,25 @@ def test_the_form_keeps_working_after_its_writer_process_dies(service: Service, 
     assert service.rows("SELECT count(*) FROM submissions") == [(2,)]
     smtp.inbox.wait_for(2)
     assert any(reference in m["Subject"] for m in smtp.inbox.messages)
+
+
+def test_a_writer_that_dies_mid_batch_costs_a_503_never_a_hang(service: Service):
+    post(service, name="Before")
+    writer = writer_process(service)
+    writer.suspend()  # the next batch waits in its input
+    with service.client() as client, ThreadPoolExecutor(1) as pool:
+        during = pool.submit(client.post, API, data=valid_form(name="During"), headers=JSON)
+        time.sleep(0.5)  # the batch is now in the writer's input, not on disk
+        writer.kill()
+        answer = during.result(timeout=10)
+    assert answer.status_code == 503 and "try again" in answer.json()["error"]
+    post(service, name="After")
+    assert [
+        name
+        for (name,) in service.rows(
+            "SELECT json_extract(data, '$.name') FROM submissions ORDER BY id"
+        )
+    ] == ["Before", "After"]
 
 
 @pytest.mark.parametrize("ending", ["stop", "kill"])
