@@ -1,4 +1,4 @@
-"""Starlette app factory: routes, middleware and the lifespan that runs the workers.
+"""Starlette app factory: routes, the lifespan that runs the workers, the middlewares fitted.
 
 One submission flows one way: guard -> parse -> validate -> store -> respond.
 Delivery happens elsewhere (outbox.Worker), woken after each commit.
@@ -23,12 +23,13 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive
 
 from . import guard, openapi, store
 from .committer import Committer
 from .forms import HONEYPOT, IDEMPOTENCY_KEY, VOLUNTEER
 from .headers import read_headers_file, security_headers
+from .middleware import AccessLog, SecurityHeaders
 from .outbox import Worker
 from .pages import Pages
 from .settings import Settings
@@ -222,55 +223,6 @@ async def http_error(request: Request, exc: Exception) -> Response:
 async def server_error(request: Request, exc: Exception) -> Response:
     log.error("unexpected error: %s", type(exc).__name__)
     return refusal(request, 500, "Something went wrong", "Please try again in a few minutes.")
-
-
-class SecurityHeaders:
-    """Adds the site's security headers to every response, and no-store to the API's."""
-
-    def __init__(self, app: ASGIApp, headers: dict[str, str]) -> None:
-        self.app = app
-        self.headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-        self.no_store = [(b"cache-control", b"no-store")]
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        extra = self.headers + (self.no_store if scope["path"].startswith("/api/") else [])
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                names = {extra_name for extra_name, _ in extra}
-                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
-                message = {**message, "headers": kept + extra}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-class AccessLog:
-    """One line a request: method, path, status. No query string, no client address."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.log = logging.getLogger("forms_service.access")
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
-            await self.app(scope, receive, send)
-            return
-        status = 500
-
-        async def capture(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, capture)
-        finally:
-            self.log.info("%s %s %d", scope["method"], scope["path"], status)
 
 
 def prepare_database(settings: Settings) -> None:
