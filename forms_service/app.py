@@ -28,7 +28,7 @@ from starlette.types import Message, Receive
 from . import guard, openapi, store
 from .committer import Committer
 from .forms import HONEYPOT, IDEMPOTENCY_KEY, VOLUNTEER
-from .headers import read_headers_file, security_headers
+from .headers import NO_STORE, read_header_rules, security_headers
 from .middleware import AccessLog, SecurityHeaders
 from .outbox import Worker
 from .pages import Pages
@@ -283,8 +283,9 @@ def create_app(settings: Settings | None = None, *, deliver: bool = True) -> Sta
         exception_handlers={HTTPException: http_error, Exception: server_error},
     )
     app.state.services = services
-    headers = read_headers_file(settings.site_dir) or security_headers([])
+    rules = read_header_rules(settings.site_dir) or {"/*": security_headers([])}
+    no_store = frozenset(path for path, rule in rules.items() if rule == NO_STORE)
     app.add_middleware(GZipMiddleware, minimum_size=500)  # Netlify compresses too
-    app.add_middleware(SecurityHeaders, headers=headers)
+    app.add_middleware(SecurityHeaders, headers=rules.get("/*", {}), no_store=no_store)
     app.add_middleware(AccessLog)
     return app

@@ -3,6 +3,12 @@
 The site's build writes `_headers` (with the hashes of the inline scripts it
 produced); the service reads that file, so `make run` and Netlify send the same
 headers. Without a built site the service falls back to a strict default.
+
+Pages and the search index are sent with `Cache-Control: no-store`, so a browser
+keeps no copy of what was read here in its disk cache (and, in most browsers, in
+its back-forward cache). Netlify cannot match "every HTML file", so the build
+writes one rule for each page it produced; Material's versioned assets keep
+Netlify's default caching.
 """
 
 from __future__ import annotations
@@ -10,6 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 
 HEADERS_FILE = "_headers"
+SEARCH_INDEX = "search/search_index.json"
+NO_STORE = {"Cache-Control": "no-store"}
 
 BASE_POLICY = {
     "default-src": ["'self'"],
@@ -72,25 +80,46 @@ def security_headers(script_hashes: list[str]) -> dict[str, str]:
     }
 
 
-def write_headers_file(site_dir: Path, headers: dict[str, str]) -> Path:
-    """Netlify's `_headers` format: one rule for every path."""
+def no_store_paths(site_dir: Path) -> list[str]:
+    """Every address a built page answers at (`/a/` and `/a/index.html`), and the search index."""
+    paths = []
+    for page in sorted(site_dir.rglob("*.html")):
+        path = "/" + page.relative_to(site_dir).as_posix()
+        if page.name == "index.html":
+            paths.append(path.removesuffix("index.html"))
+        paths.append(path)
+    if (site_dir / SEARCH_INDEX).is_file():
+        paths.append("/" + SEARCH_INDEX)
+    return paths
+
+
+def write_headers_file(site_dir: Path, headers: dict[str, str], no_store: list[str]) -> Path:
+    """Netlify's `_headers` format: one rule for every path, then no-store for each page."""
     path = site_dir / HEADERS_FILE
     lines = ["/*"] + [f"  {name}: {value}" for name, value in headers.items()]
+    for page in no_store:
+        lines += [page] + [f"  {name}: {value}" for name, value in NO_STORE.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
-def read_headers_file(site_dir: Path) -> dict[str, str] | None:
-    """The `/*` rule of a built site's `_headers`, or None when there is no built site."""
+def read_header_rules(site_dir: Path) -> dict[str, dict[str, str]] | None:
+    """Each rule of a built site's `_headers` (path -> headers), or None without a built site."""
     path = site_dir / HEADERS_FILE
     if not path.is_file():
         return None
-    headers: dict[str, str] = {}
-    in_rule = False
+    rules: dict[str, dict[str, str]] = {}
+    current: dict[str, str] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if line and not line[0].isspace():
-            in_rule = line.strip() == "/*"
-        elif in_rule and ":" in line:
+            current = rules.setdefault(line.strip(), {})
+        elif ":" in line:
             name, _, value = line.strip().partition(":")
-            headers[name.strip()] = value.strip()
-    return headers
+            current[name.strip()] = value.strip()
+    return rules
+
+
+def read_headers_file(site_dir: Path) -> dict[str, str] | None:
+    """The `/*` rule of a built site's `_headers`, or None when there is no built site."""
+    rules = read_header_rules(site_dir)
+    return None if rules is None else rules.get("/*", {})

@@ -12,23 +12,32 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class SecurityHeaders:
-    """Adds the site's security headers to every response, and no-store to the API's."""
+    """Adds the site's security headers to every response, and no-store to every page,
+    the search index and the API's answers: the browser keeps no copy of them."""
 
-    def __init__(self, app: ASGIApp, headers: dict[str, str]) -> None:
+    def __init__(self, app: ASGIApp, headers: dict[str, str], no_store: frozenset[str]) -> None:
         self.app = app
         self.headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-        self.no_store = [(b"cache-control", b"no-store")]
+        self.no_store_paths = no_store
+
+    def _no_store(self, path: str, headers: list[tuple[bytes, bytes]]) -> bool:
+        if path.startswith("/api/") or path in self.no_store_paths:
+            return True
+        # pages the build did not write, such as the 404 page at an unknown address
+        return any(k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = self.headers + (self.no_store if scope["path"].startswith("/api/") else [])
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                names = {extra_name for extra_name, _ in extra}
-                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+                headers = message.get("headers", [])
+                no_store = self._no_store(scope["path"], headers)
+                extra = self.headers + ([(b"cache-control", b"no-store")] if no_store else [])
+                names = {name for name, _ in extra}
+                kept = [(k, v) for k, v in headers if k.lower() not in names]
                 message = {**message, "headers": kept + extra}
             await send(message)
 

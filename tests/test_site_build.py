@@ -8,9 +8,9 @@ from pathlib import Path
 
 import httpx
 
-from forms_service.headers import read_headers_file
+from forms_service.headers import read_header_rules, read_headers_file
 
-from .support import ROOT, Service
+from .support import ROOT, Service, site_paths
 
 
 def pages(site_dir: Path) -> list[Path]:
@@ -65,6 +65,32 @@ def test_make_run_serves_the_same_headers(site_dir: Path, site_service: Service)
     response = httpx.get(site_service.url + "/reintegration/")
     for name, value in expected.items():
         assert response.headers[name] == value
+
+
+def test_netlify_keeps_no_page_and_no_search_index_in_the_browser(site_dir: Path):
+    """Every page the build wrote, at both its addresses, and the search index: no-store.
+    Material's assets are left to Netlify's default caching."""
+    rules = read_header_rules(site_dir)
+    no_store = {path for path, rule in rules.items() if rule.get("Cache-Control") == "no-store"}
+    built = set(site_paths(site_dir)) | {
+        "/" + p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*.html")
+    }
+    assert "/404.html" in built and "/safety/index.html" in built
+    assert built | {"/search/search_index.json"} == no_store
+    assert "Cache-Control" not in rules["/*"]
+
+
+def test_make_run_keeps_no_page_in_the_browser_but_lets_assets_be_cached(
+    site_dir: Path, site_service: Service
+):
+    stored = []
+    for path in [*site_paths(site_dir), "/search/search_index.json", "/no-such-page/"]:
+        if httpx.get(site_service.url + path).headers.get("cache-control") != "no-store":
+            stored.append(path)
+    assert stored == []
+    bundle = next((site_dir / "assets" / "javascripts").glob("bundle.*.min.js"))
+    asset = httpx.get(f"{site_service.url}/assets/javascripts/{bundle.name}")
+    assert asset.status_code == 200 and "no-store" not in asset.headers.get("cache-control", "")
 
 
 def test_custom_404_sitemap_and_robots(site_dir: Path, site_service: Service):

@@ -2,7 +2,7 @@
 
 Material writes a few inline scripts; a Content-Security-Policy without
 'unsafe-inline' must list their hashes, and those are only known once the
-pages exist.
+pages exist. The pages are only known then too, and each gets a no-store rule.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from forms_service.headers import security_headers, write_headers_file
+from forms_service.headers import no_store_paths, security_headers, write_headers_file
 
 INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
 
@@ -33,4 +33,4 @@ def on_post_build(config: dict, **kwargs: object) -> None:
     hashes: set[str] = set()
     for page in site.rglob("*.html"):
         hashes |= inline_script_hashes(page.read_text(encoding="utf-8"))
-    write_headers_file(site, security_headers(sorted(hashes)))
+    write_headers_file(site, security_headers(sorted(hashes)), no_store_paths(site))
