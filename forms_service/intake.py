@@ -1,0 +1,154 @@
+"""The public intake: the volunteer form's endpoint, from the posted body to the answer.
+
+One submission flows one way: guard -> parse -> validate -> store -> respond.
+Delivery happens elsewhere (outbox.Worker), woken after each commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from typing import TYPE_CHECKING
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.types import Message, Receive
+
+from . import guard, store
+from .forms import HONEYPOT, IDEMPOTENCY_KEY, VOLUNTEER
+from .settings import Settings
+from .validation import validate
+
+if TYPE_CHECKING:
+    from .app import Services
+
+log = logging.getLogger("forms_service")
+
+THANKS_PATH = "/volunteer/thanks/"
+MAX_FIELDS = 60
+
+
+class BodyTooLarge(Exception):
+    """The body grew past the cap while it was being read (no or false Content-Length)."""
+
+
+def wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def refusal(request: Request, status: int, title: str, message: str, **headers: str) -> Response:
+    """A refusal in the form the client asked for: JSON for scripts, a page for people."""
+    if wants_json(request):
+        return JSONResponse({"error": message}, status, headers=headers)
+    page = request.app.state.services.pages.message(title, message)
+    return HTMLResponse(page, status, headers=headers)
+
+
+def _limited_receive(receive: Receive, cap: int) -> Receive:
+    seen = 0
+
+    async def limited() -> Message:
+        nonlocal seen
+        message = await receive()
+        seen += len(message.get("body", b""))
+        if seen > cap:
+            raise BodyTooLarge
+        return message
+
+    return limited
+
+
+async def read_form(request: Request, settings: Settings) -> FormData:
+    """Parse the body within the size cap and the time limit, without files."""
+    limited = Request(request.scope, _limited_receive(request.receive, settings.max_body_bytes))
+    async with asyncio.timeout(settings.body_timeout):
+        # The body cap bounds every part too, so a large field gets the 413 it deserves.
+        return await limited.form(
+            max_files=0, max_fields=MAX_FIELDS, max_part_size=settings.max_body_bytes
+        )
+
+
+async def volunteer(request: Request) -> Response:
+    """One resource, so that 405 answers list every method it takes."""
+    if request.method == "POST":
+        return await submit_volunteer(request)
+    return await form_page(request)
+
+
+async def submit_volunteer(request: Request) -> Response:
+    services: Services = request.app.state.services
+    settings = services.settings
+    try:
+        guard.check(request, settings, services.limiter)
+        posted = await read_form(request, settings)
+    except guard.Refusal as r:
+        return refusal(request, r.status, "We could not take your form", r.message, **r.headers)
+    except BodyTooLarge:
+        message = guard.too_large_message(settings)
+        return refusal(request, 413, "Your form is too large", message)
+    except TimeoutError:
+        message = "Your form took too long to arrive. Please check your connection and try again."
+        # Close the connection: a client this slow should not keep holding it.
+        return refusal(request, 408, "Your form took too long", message, Connection="close")
+    except HTTPException:
+        message = "Your form arrived in a shape we cannot read. Please send it from our website."
+        return refusal(request, 400, "We could not read your form", message)
+    except ClientDisconnect:
+        log.info("client went away before sending the whole form")
+        return Response(status_code=400)
+
+    result = validate(VOLUNTEER, posted)
+    if not result.ok:
+        return invalid(request, services, result.raw, result.errors)
+
+    if posted.get(HONEYPOT):
+        log.info("form filled in the hidden field: answered as received, not stored")
+        return accepted(request, store.new_reference())
+
+    raw_key = str(posted.get(IDEMPOTENCY_KEY) or "")
+    key = hashlib.sha256(raw_key.encode()).hexdigest() if raw_key else None
+    email = str(result.data.get("email", ""))
+    submission = store.NewSubmission(
+        form=VOLUNTEER.slug,
+        data=result.data,
+        idempotency_key=key,
+        acknowledge_to=email if settings.acknowledge else None,
+    )
+    try:
+        outcome = await services.committer.submit(submission)
+    except store.StoreUnavailable:
+        return refusal(
+            request,
+            503,
+            "We could not save your form",
+            "We could not save your form just now, so it has not been sent. "
+            "Please try again in a few minutes.",
+            **{"Retry-After": "120"},
+        )
+    log.info(
+        "%s %s", outcome.reference, "repeat, already stored" if outcome.duplicate else "stored"
+    )
+    return accepted(request, outcome.reference)
+
+
+def accepted(request: Request, reference: str) -> Response:
+    if wants_json(request):
+        return JSONResponse({"reference": reference, "status": "received"}, 201)
+    return RedirectResponse(THANKS_PATH, 303)
+
+
+def invalid(
+    request: Request, services: Services, values: dict[str, object], errors: dict[str, str]
+) -> Response:
+    if wants_json(request):
+        return JSONResponse({"errors": errors}, 422)
+    return HTMLResponse(services.pages.form_with_errors(values, errors), 422)
+
+
+async def form_page(request: Request) -> Response:
+    """Someone opened the form's address directly: send them to the form."""
+    return RedirectResponse("/volunteer/#volunteer-form", 303)
