@@ -43,6 +43,7 @@ class Services:
     committer: Committer
     limiter: guard.RateLimiter
     pages: Pages
+    worker: Worker | None  # None when a separate `worker` process delivers
 
 
 async def healthz(request: Request) -> Response:
@@ -50,9 +51,13 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Ready when the database takes a write and its disk has room for more submissions;
-    also reports the state of the outbox."""
-    settings: Settings = request.app.state.services.settings
+    """Ready when delivery runs, the database takes a write and its disk has room for more
+    submissions; also reports the state of the outbox."""
+    services: Services = request.app.state.services
+    settings = services.settings
+    if services.worker is not None and not services.worker.running:
+        log.error("not ready: delivery is not running")
+        return JSONResponse({"status": "unavailable", "delivery": "not running"}, 503)
 
     def check() -> dict[str, object]:
         conn = store.connect(settings.database)
@@ -97,6 +102,13 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return refusal(request, 500, "Something went wrong", "Please try again in a few minutes.")
 
 
+async def keep_delivering(worker: Worker, every: float) -> None:
+    """Start delivery again whenever it has stopped, checking every `every` seconds."""
+    while True:
+        await asyncio.sleep(every)
+        worker.ensure_running()
+
+
 def prepare_database(settings: Settings) -> None:
     conn = store.connect(settings.database)
     try:
@@ -119,6 +131,7 @@ def create_app(settings: Settings | None = None, *, deliver: bool = True) -> Sta
         ),
         limiter=guard.RateLimiter(settings.rate_limit),
         pages=Pages(settings.site_dir, VOLUNTEER),
+        worker=worker,
     )
 
     @contextlib.asynccontextmanager
@@ -128,12 +141,16 @@ def create_app(settings: Settings | None = None, *, deliver: bool = True) -> Sta
         except sqlite3.Error as exc:
             log.error("database not writable (%s): the form answers 503 until it is", exc)
         await services.committer.start()
-        if worker:
-            worker.start()
+        if worker is None:
+            yield
+            await services.committer.stop()
+            return
+        worker.start()
+        watchdog = asyncio.create_task(keep_delivering(worker, settings.poll_seconds))
         yield
+        watchdog.cancel()
         await services.committer.stop()
-        if worker:
-            await asyncio.to_thread(worker.stop)
+        await asyncio.to_thread(worker.stop)
 
     # A mount of its own, so that no /api/ address ever falls through to the static files.
     api = Mount(

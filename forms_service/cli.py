@@ -88,7 +88,8 @@ def cmd_worker(settings: Settings, args: argparse.Namespace, out: TextIO) -> int
     worker.start()
     print(f"Delivering the outbox of {settings.database}. Press Ctrl-C to stop.", file=out)
     out.flush()
-    stop.wait()
+    while not stop.wait(settings.poll_seconds):
+        worker.ensure_running()
     worker.stop()
     return 0
 
@@ -99,9 +100,10 @@ def cmd_list(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
         print("No submissions.", file=out)
     for row in rows:
         data = json.loads(row["data"])
+        reason = f"  ({row['last_error']})" if row["last_error"] else ""
         print(
             f"{row['id']:>6}  {row['reference']}  {_when(row['created_at'])}  "
-            f"{row['status'] or '-':<8} {data.get('name', '')} <{data.get('email', '')}>",
+            f"{row['status'] or '-':<8} {data.get('name', '')} <{data.get('email', '')}>{reason}",
             file=out,
         )
     return 0

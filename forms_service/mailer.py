@@ -1,7 +1,9 @@
 """Writes the emails and hands them to an SMTP server, or to files when none is set.
 
-No submitted text goes into a header except the volunteer's validated,
-normalised address in Reply-To: everything else they typed is in the body.
+No submitted text goes into a header except the volunteer's validated address,
+built from its parts (`addresses.header_address`), in Reply-To or, for the
+acknowledgement, To: everything else they typed is in the body, where any
+text-direction control is shown as a visible marker instead of acting.
 """
 
 from __future__ import annotations
@@ -18,15 +20,25 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Protocol
 
+from .addresses import header_address
 from .forms import FORMS, Form
 from .settings import Settings
 from .store import Message
+from .validation import BIDI_CONTROLS
 
 ORGANISATION = "The Mission"
 
 
 class TemporaryFailure(Exception):
-    """Try again later: the server was unreachable, too slow, or answered 4xx."""
+    """Try again later: the server was unreachable, too slow, or answered 4xx.
+
+    `server_down` tells whether the server itself failed (no connection, a timeout,
+    421), which every message would meet, or only refused this message for now.
+    """
+
+    def __init__(self, reason: str, *, server_down: bool = False) -> None:
+        super().__init__(reason)
+        self.server_down = server_down
 
 
 class PermanentFailure(Exception):
@@ -44,7 +56,11 @@ class Transport(Protocol):
 
 
 def build(message: Message, settings: Settings) -> EmailMessage:
-    """The coordinators' email or the volunteer's acknowledgement for one outbox row."""
+    """The coordinators' email or the volunteer's acknowledgement for one outbox row.
+
+    Raises (UnsafeAddress, or anything else) when the row cannot make a safe email:
+    the worker then sets that message aside.
+    """
     form = FORMS[message.form]
     domain = settings.mail_from.rpartition("@")[2]
     msg = EmailMessage(policy=SMTP)
@@ -54,7 +70,7 @@ def build(message: Message, settings: Settings) -> EmailMessage:
     msg["Auto-Submitted"] = "auto-generated"
     email = str(message.data.get("email", ""))
     if message.kind == "acknowledgement":
-        msg["To"] = email
+        msg["To"] = header_address(email)
         msg["Subject"] = f"We received your message ({message.reference})"
         text = _acknowledgement_text(message.reference)
         msg.set_content(text)
@@ -62,7 +78,7 @@ def build(message: Message, settings: Settings) -> EmailMessage:
         return msg
     msg["To"] = ", ".join(settings.coordinators)
     if email:
-        msg["Reply-To"] = email
+        msg["Reply-To"] = header_address(email)
     msg["Subject"] = f"New volunteer interest ({message.reference})"
     rows = _rows(form, message.data)
     msg.set_content(_text_body(message.reference, rows))
@@ -81,8 +97,16 @@ def _rows(form: Form, data: dict[str, str | list[str]]) -> list[tuple[str, str]]
             value = field.labels.get(value, value)
         elif field.kind == "consent":
             value = "Yes" if value else "No"
-        rows.append((field.label if field.kind != "consent" else "Consent given", value or "-"))
+        label = field.label if field.kind != "consent" else "Consent given"
+        rows.append((label, inert(value) or "-"))
     return rows
+
+
+def inert(text: str) -> str:
+    """Text-direction controls as visible markers ([U+202E]), so the line reads as typed."""
+    if text.isprintable() or not BIDI_CONTROLS.intersection(text):
+        return text
+    return "".join(f"[U+{ord(ch):04X}]" if ch in BIDI_CONTROLS else ch for ch in text)
 
 
 def _text_body(reference: str, rows: list[tuple[str, str]]) -> str:
@@ -138,7 +162,15 @@ class SmtpTransport:
 
     def send(self, message: EmailMessage) -> str:
         try:
-            refused = self._session().send_message(message)
+            session = self._session()
+        except smtplib.SMTPResponseException as exc:
+            self.close()
+            raise _classify(exc.smtp_code, "connection", server=True) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            self.close()
+            raise TemporaryFailure(f"connection: {_describe(exc)}", server_down=True) from None
+        try:
+            refused = session.send_message(message)
         except smtplib.SMTPResponseException as exc:
             self.close()
             raise _classify(exc.smtp_code, "reply") from None
@@ -148,7 +180,7 @@ class SmtpTransport:
             raise _classify(min(codes), "recipients refused") from None
         except (OSError, smtplib.SMTPException) as exc:
             self.close()
-            raise TemporaryFailure(f"connection: {_describe(exc)}") from None
+            raise TemporaryFailure(f"connection: {_describe(exc)}", server_down=True) from None
         if refused:
             # Some coordinators got it; the rest would get a duplicate on retry. Report it.
             return f"accepted, {len(refused)} recipient(s) refused"
@@ -198,10 +230,12 @@ def _describe(exc: Exception) -> str:
     return type(exc).__name__
 
 
-def _classify(code: int, what: str) -> Exception:
+def _classify(code: int, what: str, *, server: bool = False) -> Exception:
+    """5xx is for good; 421 (closing) or a failure before any message was sent is the server's
+    own trouble; any other 4xx is about this message only."""
     if 500 <= code < 600:
         return PermanentFailure(f"{what}: {code}")
-    return TemporaryFailure(f"{what}: {code}")
+    return TemporaryFailure(f"{what}: {code}", server_down=server or code == 421)
 
 
 class FileTransport:
@@ -223,7 +257,7 @@ class FileTransport:
             os.replace(tmp, self.directory / name)
         except OSError as exc:
             Path(tmp).unlink(missing_ok=True)
-            raise TemporaryFailure(f"file: {type(exc).__name__}") from None
+            raise TemporaryFailure(f"file: {type(exc).__name__}", server_down=True) from None
         return f"written to {self.directory / name}"
 
     def close(self) -> None:

@@ -4,10 +4,16 @@ Woken at once when a submission is committed; otherwise sleeps until the next
 message is due. A message is marked sent only after the server's 250; a crash
 between the 250 and that mark means one duplicate (recognisable by its
 Message-ID), never a loss.
+
+No single message can stop delivery: whatever building or sending one raises
+sets that message alone aside (a dead letter, or a retry on its own backoff),
+with a reason that names no data, and the others go on. A thread that stops
+anyway is started again by `ensure_running`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import sqlite3
@@ -41,12 +47,28 @@ class Worker:
         self.transport = transport or mailer.transport_for(settings)
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
+        self._thread = self._new_thread()
         self._next_purge = 0.0
-        self._failures = 0  # temporary failures in a row: the server is down or refusing
+        self._failures = 0  # the server failed this many times in a row: it is down
+
+    def _new_thread(self) -> threading.Thread:
+        return threading.Thread(target=self._run, name="outbox", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def ensure_running(self) -> bool:
+        """Start the thread again if it stopped for any reason; False if it had stopped."""
+        if self._stop.is_set() or self._thread.is_alive():
+            return True
+        log.error("delivery had stopped: starting it again")
+        self._thread = self._new_thread()
+        self._thread.start()
+        return False
 
     def stop(self) -> None:
         self._stop.set()
@@ -71,8 +93,12 @@ class Worker:
                     pass
                 self.transport.close()  # nothing due: do not hold the server's connection
                 delay = self._sleep_for(conn)
-            except sqlite3.Error as exc:
-                log.error("outbox cannot use the database: %s", exc)
+            except Exception as exc:  # delivery must outlive any one failure
+                if isinstance(exc, sqlite3.Error):
+                    log.error("outbox cannot use the database: %s", exc)
+                else:
+                    log.error("delivery failed unexpectedly: %s", type(exc).__name__)
+                self.transport.close()
                 if conn is not None:
                     conn.close()
                 conn = None
@@ -115,29 +141,61 @@ class Worker:
 
         Delivered ones are marked sent together once the batch is done (a crash before that
         means duplicates, never a loss). The first temporary failure ends the batch: the
-        server is likely down for the rest too, so they are given back untried.
+        server is likely down for the rest too, so they are given back untried. A message the
+        server only refuses for now waits on its own backoff while the others go.
         """
         messages = store.claim(conn, store.now(), self.settings.lease_seconds * 2, BATCH_SIZE)
         sent: list[int] = []
-        for index, message in enumerate(messages):
-            try:
-                note = self.transport.send(mailer.build(message, self.settings))
-            except mailer.PermanentFailure as exc:
-                self._failures = 0  # the server answered: it is up
-                store.mark_dead(conn, message.id, str(exc))
-                log.error("%s %s: dead letter (%s)", message.reference, message.kind, exc)
-            except mailer.TemporaryFailure as exc:
-                self._failures += 1
-                self._retry_or_give_up(conn, message, str(exc))
-                store.release(conn, [m.id for m in messages[index + 1 :]])
-                break
-            else:
-                self._failures = 0
-                sent.append(message.id)
-                log.info("%s %s: %s", message.reference, message.kind, note)
-        if sent:
-            store.mark_sent(conn, sent, store.now())
+        tried = 0
+        try:
+            for message in messages:
+                tried += 1
+                if not self._deliver_one(conn, message, sent):
+                    break
+        except BaseException as exc:
+            # Whatever escaped (even one that ends the thread), the message in hand waits
+            # on its own backoff, so it cannot stop delivery again at once.
+            with contextlib.suppress(sqlite3.Error):
+                reason = f"unexpected error: {type(exc).__name__}"
+                self._retry_or_give_up(conn, messages[tried - 1], reason)
+            raise
+        finally:
+            if sent:
+                store.mark_sent(conn, sent, store.now())
+            store.release(conn, [m.id for m in messages[tried:]])
         return len(messages)
+
+    def _deliver_one(
+        self, conn: sqlite3.Connection, message: store.Message, sent: list[int]
+    ) -> bool:
+        """Try one message and record the outcome; False when the server itself is down."""
+        try:
+            email = mailer.build(message, self.settings)
+        except Exception as exc:  # a row that makes no safe email is set aside
+            reason = f"could not build the email: {type(exc).__name__}"
+            store.mark_dead(conn, message.id, reason)
+            log.error("%s %s: dead letter (%s)", message.reference, message.kind, reason)
+            return True
+        try:
+            note = self.transport.send(email)
+        except mailer.PermanentFailure as exc:
+            self._failures = 0  # the server answered: it is up
+            store.mark_dead(conn, message.id, str(exc))
+            log.error("%s %s: dead letter (%s)", message.reference, message.kind, exc)
+        except mailer.TemporaryFailure as exc:
+            self._retry_or_give_up(conn, message, str(exc))
+            if exc.server_down:
+                self._failures += 1
+                return False
+            self._failures = 0
+        except Exception as exc:  # whatever else, this message alone waits
+            self.transport.close()
+            self._retry_or_give_up(conn, message, f"unexpected error: {type(exc).__name__}")
+        else:
+            self._failures = 0
+            sent.append(message.id)
+            log.info("%s %s: %s", message.reference, message.kind, note)
+        return True
 
     def _retry_or_give_up(
         self, conn: sqlite3.Connection, message: store.Message, error: str

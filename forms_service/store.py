@@ -376,10 +376,16 @@ def stats(conn: sqlite3.Connection, now: float) -> dict[str, object]:
         "SELECT min(created_at) FROM outbox WHERE status IN ('pending', 'sending')"
     ).fetchone()[0]
     total = conn.execute("SELECT count(*) FROM submissions").fetchone()[0]
+    reasons = dict(
+        conn.execute(
+            "SELECT last_error, count(*) FROM outbox WHERE status = 'dead' GROUP BY last_error"
+        ).fetchall()
+    )
     return {
         "submissions": total,
         "messages": counts,
         "dead_letters": counts["dead"],
+        "dead_letter_reasons": reasons,
         "oldest_undelivered_seconds": round(now - oldest, 1) if oldest else 0,
     }
 

@@ -3,6 +3,9 @@
 Clean data holds only known fields, in form order, as text (checkboxes as a
 list). Control and line-separator characters are refused rather than
 stripped, so that what is stored and emailed is exactly what was accepted.
+Bidirectional controls, which can make a line read differently from what was
+typed, are refused in one-line fields too (the email shows any in longer text
+as visible markers).
 """
 
 from __future__ import annotations
@@ -14,11 +17,16 @@ from typing import Protocol
 
 from email_validator import EmailNotValidError, validate_email
 
+from .addresses import UnsafeAddress, header_address
 from .forms import Field, Form
 
 Value = str | list[str]
 MULTILINE_ALLOWED = {"\n", "\t"}
 REFUSED_CATEGORIES = {"Cc", "Cs", "Co", "Cn", "Zl", "Zp"}
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+"""Embeddings, overrides, isolates and marks: they reorder how the text around them reads."""
 
 
 class MultiDict(Protocol):
@@ -67,13 +75,17 @@ def _clean_text(f: Field, value: str, multiline: bool = False) -> str:
     value = unicodedata.normalize("NFC", value.replace("\r\n", "\n"))
     allowed = MULTILINE_ALLOWED if multiline else set()
     for ch in value if _may_hold_refused(value, allowed) else "":
-        if ch not in allowed and unicodedata.category(ch) in REFUSED_CATEGORIES:
+        refused = unicodedata.category(ch) in REFUSED_CATEGORIES or (
+            not multiline and ch in BIDI_CONTROLS
+        )
+        if ch not in allowed and refused:
             if multiline:
                 raise ValueError(
                     f"{f.label} contains a control character. Remove it and type the text again."
                 )
             raise ValueError(
-                f"{f.label} must be on one line, without control characters. Type it again."
+                f"{f.label} must be on one line, without control or text-direction characters."
+                " Type it again."
             )
     value = value.strip()
     if len(value) > f.max_length:
@@ -103,11 +115,23 @@ def _check_email(f: Field, values: list[str]) -> str:
     value = _clean_text(f, _single(f, values))
     if not value:
         return ""
+    if not value.rpartition("@")[0].isascii():
+        raise ValueError(
+            "We can only write to addresses with plain letters (a to z), digits and signs"
+            " such as . _ - + before the @. If you have another address, please use it."
+        )
     try:
         info = validate_email(value, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError:
         raise ValueError(
             "Enter one email address in the right format, like name@example.com"
+        ) from None
+    try:
+        header_address(info.normalized)
+    except UnsafeAddress:
+        raise ValueError(
+            "We cannot reply to this address as it is written (it contains =? which email"
+            " programs read as a code). Check it, or use another address."
         ) from None
     return info.normalized
 

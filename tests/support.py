@@ -57,6 +57,13 @@ class Inbox:
         self.replies: list[str] = []
         self.stall_seconds = 0.0
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.refuse_recipients: dict[str, str] = {}  # address -> reply, such as "451 ..."
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if address in self.refuse_recipients:
+            return self.refuse_recipients[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
         if self.stall_seconds:

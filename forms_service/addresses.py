@@ -1,0 +1,36 @@
+"""A volunteer's email address as header parts that cannot turn into anything else.
+
+Assigning a string to an address header makes Python's email package parse it,
+and that parser decodes RFC 2047 encoded words even inside a local part:
+`=?UTF-8?Q?x=40evil.com=2C?=@example.com` would become two other addresses.
+So an address is built from its validated parts (local part, ASCII domain) and
+checked by parsing it back; one that does not come back unchanged is refused.
+"""
+
+from __future__ import annotations
+
+from email.headerregistry import Address
+from email.policy import SMTP
+
+from email_validator import EmailNotValidError, validate_email
+
+
+class UnsafeAddress(ValueError):
+    """The address cannot be put in a header exactly as it was given."""
+
+
+def header_address(text: str) -> Address:
+    """The address for a To or Reply-To header, domain in its ASCII (punycode) form."""
+    try:
+        info = validate_email(text, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        raise UnsafeAddress("not a valid address without SMTPUTF8") from None
+    address = Address(username=info.local_part, domain=info.ascii_domain)
+    try:
+        parsed = SMTP.header_factory("Reply-To", str(address))
+        same = parsed.addresses == (address,) and not parsed.defects
+    except ValueError:  # the parser itself refuses what it decoded (a CR or LF)
+        same = False
+    if not same:
+        raise UnsafeAddress("the address reads differently once in a header")
+    return address

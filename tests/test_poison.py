@@ -1,0 +1,262 @@
+"""No one submission can stop delivery, and no address typed by a visitor turns into another."""
+
+from __future__ import annotations
+
+import email
+import json
+import sqlite3
+import time
+from email.policy import default
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from starlette.datastructures import MultiDict
+
+from forms_service import mailer, store
+from forms_service.forms import VOLUNTEER
+from forms_service.outbox import Worker
+from forms_service.settings import Settings
+from forms_service.validation import validate
+
+from .support import Service, SmtpServer, text_part, valid_form, wait_until
+from .test_delivery import API, JSON, cli, post
+
+ENCODED_WORDS = [
+    "=?UTF-8?Q?a=0D=0A?=@example.com",  # decodes to a line break: the parser raises
+    "=?utf-8?q?x=40evil.example=2C?=@example.com",  # decodes to another address and a comma
+    "=?utf-8?b?eEBldmlsLmV4YW1wbGU=?=@example.com",  # the same, base64
+]
+
+
+def stored_as_an_older_version_would(service: Service, address: str) -> str:
+    """A submission written straight into the database, as before intake refused it."""
+    reference = store.new_reference()
+    conn = store.connect(service.database)
+    with store.transaction(conn):
+        data = json.dumps(valid_form(name="Stored earlier", email=address))
+        cur = conn.execute(
+            "INSERT INTO submissions (reference, form, data, fingerprint, created_at)"
+            " VALUES (?, 'volunteer', ?, ?, ?)",
+            (reference, data, reference, store.now()),
+        )
+        conn.execute(
+            "INSERT INTO outbox (submission_id, kind, next_attempt_at, created_at)"
+            " VALUES (?, 'coordinators', 0, ?)",
+            (cur.lastrowid, store.now()),
+        )
+    conn.close()
+    return reference
+
+
+@pytest.mark.parametrize("address", ENCODED_WORDS)
+def test_a_poison_address_is_refused_and_the_next_volunteer_is_delivered(
+    service: Service, smtp: SmtpServer, address: str
+):
+    with service.client() as client:
+        r = client.post(API, data=valid_form(email=address), headers=JSON)
+    assert r.status_code == 422
+    assert "=?" in r.json()["errors"]["email"]
+    reference = post(service, name="Next volunteer")
+    (message,) = smtp.inbox.wait_for(1)
+    assert reference in message["Subject"]
+
+
+def test_a_poison_row_already_stored_is_set_aside_and_delivery_goes_on(
+    service: Service, smtp: SmtpServer
+):
+    poisons = [stored_as_an_older_version_would(service, a) for a in ENCODED_WORDS]
+    reference = post(service, name="After the poison")
+    smtp.inbox.wait_for(1)
+    time.sleep(0.5)
+    assert [m["Subject"] for m in smtp.inbox.messages] == [f"New volunteer interest ({reference})"]
+    rows = service.rows(
+        "SELECT s.reference, o.status, o.last_error FROM outbox o"
+        " JOIN submissions s ON s.id = o.submission_id"
+    )
+    for poison in poisons:
+        assert (poison, "dead", "could not build the email: UnsafeAddress") in rows
+    stats = json.loads(cli(service, "stats").stdout)
+    assert stats["dead_letter_reasons"] == {"could not build the email: UnsafeAddress": 3}
+    listing = cli(service, "list").stdout
+    assert listing.count("(could not build the email: UnsafeAddress)") == 3
+    assert "evil" not in service.log() and "=?" not in service.log()
+    assert service.client().get("/api/readyz").status_code == 200
+
+
+def test_an_internationalised_domain_is_sent_in_punycode(service: Service, smtp: SmtpServer):
+    post(service, email="ada@bücher.example")
+    smtp.inbox.wait_for(1)
+    assert b"\r\nReply-To: ada@xn--bcher-kva.example\r\n" in smtp.inbox.raw[0]
+    assert "ada@bücher.example" in text_part(smtp.inbox.messages[0])  # as the volunteer typed
+
+
+def test_a_local_part_that_needs_smtputf8_is_refused_with_a_clear_message(service: Service):
+    with service.client() as client:
+        r = client.post(API, data=valid_form(email="josé@example.com"), headers=JSON)
+    assert r.status_code == 422
+    assert "plain letters (a to z)" in r.json()["errors"]["email"]
+
+
+# ---------- the worker itself ----------
+
+
+def worker_settings(tmp_path: Path, smtp: SmtpServer | None = None, **overrides) -> Settings:
+    smtp_settings = {"smtp_host": "127.0.0.1", "smtp_port": smtp.port} if smtp else {}
+    values = {
+        "database": tmp_path / "forms.sqlite3",
+        "mail_dir": tmp_path / "mail",
+        "smtp_timeout": 2,
+        "retry_base_seconds": 0.3,
+        "poll_seconds": 0.2,
+        **smtp_settings,
+        **overrides,
+    }
+    return Settings(**values)
+
+
+def submit(conn: sqlite3.Connection, email_address: str, acknowledge: bool = False) -> str:
+    sub = store.NewSubmission(
+        "volunteer",
+        validate(VOLUNTEER, MultiDict(valid_form(email=email_address))).data,
+        acknowledge_to=email_address if acknowledge else None,
+    )
+    with store.transaction(conn):
+        (accepted,) = store.insert_batch(conn, [sub], store.now(), 0)
+    return accepted.reference
+
+
+THREAD_DIES = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+
+
+class DiesOnce:
+    """A transport whose first send ends its thread, as an escaping BaseException would."""
+
+    def __init__(self, inner: mailer.Transport) -> None:
+        self.inner = inner
+        self.died = False
+
+    def send(self, message):
+        if not self.died:
+            self.died = True
+            raise SystemExit  # not an Exception: nothing in the loop catches it
+        return self.inner.send(message)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+@THREAD_DIES
+def test_a_worker_thread_that_stops_is_started_again(tmp_path: Path):
+    settings = worker_settings(tmp_path)
+    conn = store.connect(settings.database)
+    store.migrate(conn)
+    transport = DiesOnce(mailer.FileTransport(settings.mail_dir))
+    worker = Worker(settings, transport)
+    submit(conn, "first@example.com")
+    worker.start()
+    wait_until(lambda: transport.died and not worker.running, what="the thread to die")
+    assert worker.ensure_running() is False  # it had stopped, and runs again
+    assert worker.running
+    wait_until(lambda: list(settings.mail_dir.glob("*.eml")), what="the email written")
+    worker.stop()
+
+
+@THREAD_DIES
+def test_readyz_is_503_while_delivery_is_not_running(tmp_path: Path):
+    from starlette.testclient import TestClient
+
+    from forms_service.app import create_app
+
+    settings = worker_settings(tmp_path, poll_seconds=60.0, site_dir=tmp_path / "no-site")
+    app = create_app(settings)
+    worker = app.state.services.worker
+    worker.transport = DiesOnce(mailer.FileTransport(settings.mail_dir))
+    with TestClient(app) as client:
+        assert client.get("/api/readyz").status_code == 200
+        headers = {"Origin": "http://127.0.0.1:8000", "Accept": "application/json"}
+        assert client.post(API, data=valid_form(), headers=headers).status_code == 201
+        wait_until(lambda: not worker.running, what="delivery to stop")
+        ready = client.get("/api/readyz")
+        assert ready.status_code == 503 and ready.json()["delivery"] == "not running"
+        worker.ensure_running()  # what the watchdog does every FORMS_POLL_SECONDS
+        assert client.get("/api/readyz").status_code == 200
+
+
+def test_one_message_refused_for_now_does_not_hold_up_the_others(tmp_path, smtp: SmtpServer):
+    smtp.inbox.refuse_recipients["stuck@example.com"] = "451 4.2.0 Mailbox busy"
+    settings = worker_settings(tmp_path, smtp)
+    conn = store.connect(settings.database)
+    store.migrate(conn)
+    submit(conn, "stuck@example.com", acknowledge=True)  # its acknowledgement is refused
+    others = [submit(conn, f"v{i}@example.com") for i in range(3)]
+    worker = Worker(settings)
+    worker.deliver_batch(conn)  # one pass: coordinators 1, acknowledgement 1, coordinators 2..4
+    assert len(smtp.inbox.messages) == 4
+    assert all(any(r in m["Subject"] for m in smtp.inbox.messages) for r in others)
+    (ack,) = conn.execute(
+        "SELECT status, next_attempt_at, last_error FROM outbox WHERE kind = 'acknowledgement'"
+    ).fetchall()
+    assert ack["status"] == "pending" and ack["next_attempt_at"] > store.now()
+    assert ack["last_error"] == "recipients refused: 451"
+    assert worker._failures == 0  # the server is not taken for down
+    worker.transport.close()
+
+
+# ---------- the property: one Reply-To, the one validated ----------
+
+ADDRESS_PIECES = st.sampled_from(
+    [
+        "=?",
+        "?=",
+        "utf-8",
+        "?q?",
+        "?b?",
+        "=40",
+        "=2C",
+        "=0D=0A",
+        ",",
+        '"',
+        "<",
+        ">",
+        "@",
+        "a",
+        ".",
+        "+",
+        "x",
+        "example.com",
+        "ü",
+        " ",
+        "\r\n",
+        "\x00",
+        "\u202e",
+        "(",
+        ")",
+        ";",
+        ":",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    address=st.one_of(
+        st.emails(),
+        st.lists(ADDRESS_PIECES, min_size=1, max_size=12).map("".join),
+        st.tuples(st.lists(ADDRESS_PIECES, max_size=6).map("".join), st.emails()).map("".join),
+    )
+)
+def test_the_email_carries_exactly_the_validated_reply_to(address: str):
+    result = validate(VOLUNTEER, MultiDict(valid_form(email=address)))
+    if "email" in result.errors:
+        return
+    validated = result.data["email"]
+    message = store.Message(1, "coordinators", 1, "V-TESTTEST", "volunteer", result.data, 0.0)
+    built = mailer.build(message, Settings())
+    parsed = email.message_from_bytes(built.as_bytes(), policy=default)
+    (reply_to,) = parsed.get_all("Reply-To")
+    (only,) = reply_to.addresses
+    local, _, domain = validated.rpartition("@")
+    assert (only.username, only.domain) == (local, domain.encode("idna").decode())
+    assert not reply_to.defects
