@@ -260,3 +260,21 @@ def test_the_email_carries_exactly_the_validated_reply_to(address: str):
     local, _, domain = validated.rpartition("@")
     assert (only.username, only.domain) == (local, domain.encode("idna").decode())
     assert not reply_to.defects
+
+
+# ---------- text-direction controls ----------
+
+
+@pytest.mark.parametrize("control", ["\u202e", "\u202a", "\u2066", "\u2069"])
+def test_text_direction_controls_are_refused_on_one_line_and_inert_in_the_email(control):
+    for field in ("name", "location", "languages", "phone", "email"):
+        result = validate(VOLUNTEER, MultiDict(valid_form(**{field: f"abc{control}def"})))
+        assert "text-direction" in result.errors.get(field, "") or field in ("phone", "email")
+        assert field in result.errors
+    result = validate(VOLUNTEER, MultiDict(valid_form(message=f"pay {control}gnp.exe")))
+    assert result.ok and result.data["message"] == f"pay {control}gnp.exe"  # stored as typed
+    message = store.Message(1, "coordinators", 1, "V-TESTTEST", "volunteer", result.data, 0.0)
+    built = mailer.build(message, Settings())
+    for part in ("plain", "html"):
+        body = built.get_body((part,)).get_content()
+        assert f"pay [U+{ord(control):04X}]gnp.exe" in body and control not in body
