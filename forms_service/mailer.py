@@ -14,6 +14,7 @@ import smtplib
 import socket
 import ssl
 import tempfile
+import time
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate
@@ -147,6 +148,64 @@ def _acknowledgement_text(reference: str) -> str:
     )
 
 
+MAX_REPLY_LINES = 100
+"""More lines than any real reply has (EHLO lists a few dozen extensions at most)."""
+
+
+class ReplyTooLong(smtplib.SMTPException):
+    """The server's reply went past its line, size or time limit: that attempt ends."""
+
+
+class _BoundedReplies:
+    """smtplib's getreply with a cap on lines, line length and time for the whole reply.
+
+    smtplib reads a multi-line reply until it ends, keeping every line, and a line over
+    8 KB ends in a fake 500 (a dead letter); a hostile or broken server could fill the
+    memory or hold the worker for ever. Here any of these ends the attempt as a
+    temporary failure, holding at most MAX_REPLY_LINES lines of 8 KB.
+    """
+
+    def __init__(self, *args: object, reply_timeout: float, **kwargs: object) -> None:
+        self.reply_timeout = reply_timeout
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]  # connects, reads greeting
+
+    def getreply(self) -> tuple[int, bytes]:
+        if self.file is None:
+            self.file = self.sock.makefile("rb")
+        deadline = time.monotonic() + self.reply_timeout
+        lines: list[bytes] = []
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or len(lines) >= MAX_REPLY_LINES:
+                self.close()
+                raise ReplyTooLong("reply too long")
+            self.sock.settimeout(remaining)
+            try:
+                line = self.file.readline(smtplib._MAXLINE + 1)
+            except OSError as exc:
+                self.close()
+                raise smtplib.SMTPServerDisconnected(_describe(exc)) from None
+            if not line:
+                self.close()
+                raise smtplib.SMTPServerDisconnected("connection closed")
+            if len(line) > smtplib._MAXLINE:
+                self.close()
+                raise ReplyTooLong("reply line too long")
+            lines.append(line[4:].strip(b" \t\r\n"))
+            code = int(line[:3]) if line[:3].isdigit() else -1
+            if code == -1 or line[3:4] != b"-":
+                self.sock.settimeout(self.timeout)  # the per-command limit again, for sending
+                return code, b"\n".join(lines)
+
+
+class BoundedSMTP(_BoundedReplies, smtplib.SMTP):
+    """Plain SMTP or STARTTLS, with bounded replies."""
+
+
+class BoundedSMTP_SSL(_BoundedReplies, smtplib.SMTP_SSL):
+    """SMTP over TLS from the first byte, with bounded replies."""
+
+
 class SmtpTransport:
     """smtplib with a timeout on connect and on every command.
 
@@ -203,15 +262,22 @@ class SmtpTransport:
     def _connect(self) -> smtplib.SMTP:
         host, port, timeout = self.s.smtp_host, self.s.smtp_port, self.s.smtp_timeout
         if self.s.smtp_security == "tls":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+            smtp: smtplib.SMTP = BoundedSMTP_SSL(
                 host,
                 port,
                 timeout=timeout,
                 local_hostname=self.local_hostname,
                 context=ssl.create_default_context(),
+                reply_timeout=timeout,
             )
         else:
-            smtp = smtplib.SMTP(host, port, timeout=timeout, local_hostname=self.local_hostname)
+            smtp = BoundedSMTP(
+                host,
+                port,
+                timeout=timeout,
+                local_hostname=self.local_hostname,
+                reply_timeout=timeout,
+            )
             if self.s.smtp_security == "starttls":
                 smtp.starttls(context=ssl.create_default_context())
         try:
@@ -227,6 +293,8 @@ def _describe(exc: Exception) -> str:
     """A short, data-free name for what went wrong: smtplib reports timeouts as disconnects."""
     if isinstance(exc, TimeoutError) or "timed out" in str(exc):
         return "timed out"
+    if isinstance(exc, ReplyTooLong):
+        return str(exc)
     return type(exc).__name__
 
 

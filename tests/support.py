@@ -10,6 +10,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from email.message import EmailMessage
@@ -211,3 +212,46 @@ def text_part(message: EmailMessage) -> str:
 
 def html_part(message: EmailMessage) -> str:
     return message.get_body(("html",)).get_content().replace("\r\n", "\n")
+
+
+class BadSmtpServer:
+    """A deliberately broken SMTP server on loopback: after the greeting, every EHLO gets
+    either an endless multi-line reply (`endless`) or one line longer than 8 KB (`long`)."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.port = free_port()
+        self.connections = 0
+        self._sock = socket.create_server(("127.0.0.1", self.port))
+        self._stop = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        self._sock.settimeout(0.2)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.sendall(b"220 bad.example ESMTP\r\n")
+                conn.recv(1024)  # EHLO
+                if self.mode == "long":
+                    conn.sendall(b"250 " + b"x" * 20_000 + b"\r\n")
+                    conn.recv(1024)
+                    return
+                chunk = b"250-" + b"y" * 1000 + b"\r\n"
+                chunk *= 64
+                while not self._stop.is_set():  # ends when the client hangs up
+                    conn.sendall(chunk)
+            except OSError:
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._sock.close()

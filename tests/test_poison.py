@@ -9,6 +9,7 @@ import time
 from email.policy import default
 from pathlib import Path
 
+import psutil
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,7 +21,7 @@ from forms_service.outbox import Worker
 from forms_service.settings import Settings
 from forms_service.validation import validate
 
-from .support import Service, SmtpServer, text_part, valid_form, wait_until
+from .support import BadSmtpServer, Service, SmtpServer, text_part, valid_form, wait_until
 from .test_delivery import API, JSON, cli, post
 
 ENCODED_WORDS = [
@@ -278,3 +279,29 @@ def test_text_direction_controls_are_refused_on_one_line_and_inert_in_the_email(
     for part in ("plain", "html"):
         body = built.get_body((part,)).get_content()
         assert f"pay [U+{ord(control):04X}]gnp.exe" in body and control not in body
+
+
+# ---------- a hostile or broken mail server ----------
+
+
+@pytest.mark.parametrize("mode", ["endless", "long"])
+def test_a_hostile_mail_server_cannot_exhaust_the_service(start_service, mode):
+    bad = BadSmtpServer(mode)
+    try:
+        service = start_service(bad.port, FORMS_SMTP_TIMEOUT="2")
+        process = psutil.Process(service.proc.pid)
+        reference = post(service)
+        wait_until(lambda: bad.connections >= 1, what="a connection to the bad server")
+        before = process.memory_info().rss
+        wait_until(lambda: bad.connections >= 3, timeout=20, what="attempts that end and retry")
+        grown = process.memory_info().rss - before
+        assert grown < 20 * 1024 * 1024, f"memory grew by {grown} bytes"
+        (row,) = service.rows(
+            "SELECT o.status, o.last_error FROM outbox o JOIN submissions s"
+            " ON s.id = o.submission_id WHERE s.reference = ?",
+            reference,
+        )
+        assert row[0] in ("pending", "sending")  # a temporary failure, never a dead letter
+        assert "reply" in service.log() and "dead letter" not in service.log()
+    finally:
+        bad.stop()
