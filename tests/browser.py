@@ -120,3 +120,74 @@ def axe_violations(page: Page) -> list[str]:
 
 def csp_violations(page: Page) -> list[str]:
     return page.evaluate("window.__cspViolations || []")
+
+
+# Where the quick exit is, and every piece of text it lies over. Text hidden behind the
+# sticky header as a whole (content scrolled under it) is the header's doing, not the
+# exit's, so a piece counts only if it is in the header or outside the header's box.
+EXIT_PROBLEMS = """() => {
+  const exit = document.querySelector('[data-quick-exit]');
+  if (!exit) return ['no quick exit'];
+  const r = exit.getBoundingClientRect();
+  const problems = [];
+  if (!(r.width > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight &&
+        r.right <= innerWidth)) problems.push('quick exit out of view');
+  const atCentre = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  if (!atCentre || !exit.contains(atCentre)) problems.push('quick exit is covered');
+  // what of a piece of text can be seen: clipped by every ancestor that hides overflow
+  const clip = (el, t) => {
+    let {left, right, top, bottom} = t;
+    for (let a = el; a && a !== document.body; a = a.parentElement) {
+      const s = getComputedStyle(a);
+      if (s.overflowX === 'visible' && s.overflowY === 'visible') continue;
+      const b = a.getBoundingClientRect();
+      left = Math.max(left, b.left); right = Math.min(right, b.right);
+      top = Math.max(top, b.top); bottom = Math.min(bottom, b.bottom);
+    }
+    return {left, right, top, bottom};
+  };
+  const header = exit.closest('header');
+  const h = header ? header.getBoundingClientRect() : {top: 0, bottom: 0, left: 0, right: 0};
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const owner = node.parentElement;
+    if (!node.textContent.trim() || !owner || exit.contains(owner)) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const full of range.getClientRects()) {
+      if (full.width <= 1) continue;
+      const t = clip(owner, full);
+      const left = Math.max(t.left, r.left), right = Math.min(t.right, r.right);
+      const top = Math.max(t.top, r.top), bottom = Math.min(t.bottom, r.bottom);
+      if (right - left < 1 || bottom - top < 1) continue;
+      const underHeader = header && !header.contains(owner) && left >= h.left &&
+        right <= h.right && top >= h.top && bottom <= h.bottom;
+      if (!underHeader) problems.push('covers "' + node.textContent.trim().slice(0, 40) + '"');
+    }
+  }
+  return problems;
+}"""
+
+
+def exit_problems(page: Page) -> list[str]:
+    """Empty when the quick exit is in view, on top, and lies over no text."""
+    return page.evaluate(EXIT_PROBLEMS)
+
+
+FIRST_SCREEN = """href => {
+  const inScreen = el => {
+    const r = el && el.getBoundingClientRect();
+    return !!r && r.width > 0 && r.top >= 0 && r.bottom <= innerHeight;
+  };
+  const problems = [];
+  const call = document.querySelector('.help-bar a[href="' + href + '"]');
+  if (!inScreen(call)) problems.push('hotline link not on the first screen');
+  const title = document.querySelector('.md-content h1');
+  if (!inScreen(title)) problems.push('page title not on the first screen');
+  return problems;
+}"""
+
+
+def first_screen_problems(page: Page, hotline_href: str) -> list[str]:
+    """Empty when the help bar's call link and the page's title are on the first screen."""
+    return page.evaluate(FIRST_SCREEN, hotline_href)

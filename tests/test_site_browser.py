@@ -1,16 +1,28 @@
-"""Every built page in headless Chromium: quick exit, hotline, no third party, no trace,
-no CSP violation, no WCAG 2.2 A/AA violation."""
+"""Every built page in headless Chromium, on a phone and a desktop, light and dark: help
+bar on the first screen, a quick exit that covers nothing, no third party, no trace, no
+copy kept by the browser, no CSP violation, no WCAG 2.2 A/AA violation."""
 
 from __future__ import annotations
 
 import pytest
 
-from .browser import axe_violations, csp_violations, new_guarded
+from .browser import (
+    SETTLE_ANIMATIONS,
+    axe_violations,
+    csp_violations,
+    exit_problems,
+    first_screen_problems,
+    new_guarded,
+)
 from .support import Service
 
 pytestmark = pytest.mark.browser
 
 WIDTHS = (320, 360, 768, 1280)
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+ZOOMED = {"width": 640, "height": 400}  # a 1280 x 800 screen at 200% zoom
+HOTLINE_HREF = "tel:+18883737888"
 
 
 @pytest.fixture
@@ -18,20 +30,6 @@ def guarded(browser, site_service: Service):
     g = new_guarded(browser, site_service.url)
     yield g
     g.context.close()
-
-
-def quick_exit_is_visible_and_on_top(page) -> bool:
-    """In the viewport, and the element at its centre is the link itself (nothing covers it)."""
-    return page.evaluate(
-        """() => {
-          const link = document.querySelector('[data-quick-exit]');
-          const r = link.getBoundingClientRect();
-          const inView = r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 &&
-            r.bottom <= window.innerHeight && r.right <= window.innerWidth;
-          const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-          return inView && !!top && link.contains(top);
-        }"""
-    )
 
 
 def test_site_has_every_section(site_pages):
@@ -56,40 +54,75 @@ def test_site_has_every_section(site_pages):
     assert any(p.startswith("/blog/") and p.count("/") == 3 for p in site_pages)  # posts
 
 
-def test_every_page_is_safe_accessible_and_self_contained(guarded, site_service, site_pages):
-    page = guarded.new_page()
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360x740", "1280x800"])
+def test_every_page_on_a_phone_and_a_desktop(browser, site_service, site_pages, viewport, scheme):
+    """Every page the build wrote: no-store, the hotline and the title on the first screen,
+    the quick exit in view and covering no text at the top, middle and end, axe-clean."""
+    g = new_guarded(browser, site_service.url, viewport=viewport, color_scheme=scheme)
+    page = g.new_page()
     problems = []
     for path in site_pages:
         response = page.goto(site_service.url + path)
         assert response.status == 200, path
         page.wait_for_load_state("networkidle")
-        problems += [f"{path}: axe {v}" for v in axe_violations(page)]
+        if response.headers.get("cache-control") != "no-store":
+            problems.append(f"{path}: the browser may keep this page")
+        problems += [f"{path}: {p}" for p in first_screen_problems(page, HOTLINE_HREF)]
+        for where in ("top", "middle", "end"):
+            page.evaluate(
+                """where => {
+                  const end = document.documentElement.scrollHeight - innerHeight;
+                  scrollTo(0, {top: 0, middle: end / 2, end: end}[where]);
+                }""",
+                where,
+            )
+            page.evaluate(SETTLE_ANIMATIONS)
+            problems += [f"{path} ({where}): {p}" for p in exit_problems(page)]
         footer = page.locator(".hotline-footer").inner_text()
         for number in ("1-888-373-7888", "233733", "711", "911"):
             if number not in footer:
                 problems.append(f"{path}: footer lacks {number}")
-        if not quick_exit_is_visible_and_on_top(page):
-            problems.append(f"{path}: quick exit hidden or covered")
-        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-        if not quick_exit_is_visible_and_on_top(page):
-            problems.append(f"{path}: quick exit hidden or covered after scrolling")
+        page.evaluate("scrollTo(0, 0)")
+        problems += [f"{path}: axe ({scheme}) {v}" for v in axe_violations(page)]
         problems += [f"{path}: CSP {v}" for v in csp_violations(page)]
-    assert guarded.foreign == [], "requests left the site"
+    assert g.foreign == [], "requests left the site"
+    g.context.close()
     assert problems == [], "\n".join(problems)
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_quick_exit_visible_at_every_width(guarded, site_service, width):
+def test_help_bar_is_a_named_landmark_and_the_exit_says_emergency_first(guarded, site_service):
     page = guarded.new_page()
-    page.set_viewport_size({"width": width, "height": 640})
-    for path in ("/", "/volunteer/", "/blog/"):
+    page.goto(site_service.url + "/how-we-work/")
+    bar = page.get_by_role("region", name="Help and safety")
+    assert bar.get_by_role("link", name="Call 1-888-373-7888").get_attribute("href") == (
+        HOTLINE_HREF
+    )
+    assert bar.get_by_role("link", name="Text 233733").is_visible()
+    assert "TTY 711" in bar.inner_text()
+    bar.get_by_role("link", name="Browsing safely").click()
+    page.wait_for_url("**/safety/")
+    exit_link = page.get_by_role("link", name="Emergency Exit this page", exact=True)
+    assert exit_link.get_attribute("href") == "https://www.weather.gov/"
+
+
+@pytest.mark.parametrize("viewport", [ZOOMED, {"width": 320, "height": 568}], ids=["200%", "320"])
+def test_help_bar_and_exit_stay_usable_when_zoomed(guarded, site_service, viewport):
+    """200% zoom on a 1280 x 800 screen is a 640 x 400 viewport; 320 px is WCAG's reflow width."""
+    page = guarded.new_page()
+    page.set_viewport_size(viewport)
+    for path in ("/", "/volunteer/", "/safety/"):
         page.goto(site_service.url + path)
-        assert quick_exit_is_visible_and_on_top(page), (path, width)
-        page.mouse.wheel(0, 3000)
-        page.wait_for_timeout(100)
-        assert quick_exit_is_visible_and_on_top(page), (path, width)
-        no_sideways = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        assert no_sideways, (path, width)
+        bar = page.get_by_role("region", name="Help and safety")
+        for name in ("Call 1-888-373-7888", "Text 233733", "Browsing safely"):
+            link = bar.get_by_role("link", name=name)
+            box = link.bounding_box()
+            assert box and box["y"] + box["height"] <= viewport["height"], (path, name)
+            assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], (path, name)
+        page.evaluate(SETTLE_ANIMATIONS)
+        assert exit_problems(page) == [], path
+        no_sideways = page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+        assert no_sideways, path
 
 
 def test_quick_exit_leaves_and_back_does_not_return(guarded, site_service):
@@ -119,15 +152,79 @@ def test_quick_exit_hides_the_page_before_the_destination_loads(browser, site_se
     g.context.close()
 
 
-def test_pressing_shift_three_times_leaves(guarded, site_service):
+def shift_status(page) -> tuple[str, int]:
+    """What a screen reader was last told, and how many progress dots are filled."""
+    return (
+        page.locator("[data-quick-exit-status]").inner_text(),
+        page.locator("[data-quick-exit-progress] > span.is-on").count(),
+    )
+
+
+def test_pressing_shift_three_times_in_five_seconds_leaves(guarded, site_service):
+    """Presses 1.5 s apart: each one is shown and announced, the third leaves, and Back
+    does not return to the page left."""
     page = guarded.new_page()
     page.goto(site_service.url + "/")
     page.goto(site_service.url + "/reintegration/")
-    for _ in range(3):
-        page.keyboard.press("Shift")
+    page.keyboard.press("Shift")
+    assert shift_status(page) == ("Shift, press 2 more times to exit.", 1)
+    assert page.locator("[data-quick-exit-progress]").is_visible()
+    page.wait_for_timeout(1500)
+    page.keyboard.press("Shift")
+    assert shift_status(page) == ("Shift, press 1 more time to exit.", 2)
+    page.wait_for_timeout(1500)
+    page.keyboard.press("Shift")
     page.wait_for_url("https://www.weather.gov/**")
+    assert guarded.exits and guarded.foreign == []
     page.go_back()
-    assert page.url != site_service.url + "/reintegration/"
+    assert page.url == site_service.url + "/"  # the page before, not the page left
+
+
+def test_shift_presses_expire_after_five_seconds_and_capitals_do_not_count(guarded, site_service):
+    page = guarded.new_page()
+    page.goto(site_service.url + "/safety/")
+    page.keyboard.press("Shift")
+    page.keyboard.press("Shift")
+    page.wait_for_timeout(5200)
+    assert shift_status(page) == ("Exit this page expired.", 0)
+    page.keyboard.press("Shift")
+    assert shift_status(page)[1] == 1  # counting starts again
+    search = page.locator("input.md-search__input")
+    search.click()
+    for letter in ("A", "B", "C", "D"):
+        search.press(f"Shift+{letter}")
+    assert shift_status(page)[1] == 0
+    assert page.url == site_service.url + "/safety/" and guarded.exits == []
+
+
+def test_a_page_restored_after_an_exit_shows_nothing(browser, site_service):
+    """Chromium keeps no-store pages out of its back-forward cache, so a restore is
+    dispatched by hand, in the same task as the exit: the page stays hidden and leaves."""
+    g = new_guarded(browser, site_service.url)
+    page = g.new_page()
+    page.goto(site_service.url + "/get-help/")
+    state = page.evaluate(
+        """() => {
+          document.querySelector('[data-quick-exit]').click();
+          dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}));
+          return [getComputedStyle(document.body).visibility, document.title];
+        }"""
+    )
+    assert state == ["hidden", ""]
+    for _ in range(100):  # the second leave cancels the first navigation: wait for either
+        if page.url.startswith("https://www.weather.gov/"):
+            break
+        page.wait_for_timeout(100)
+    assert page.url.startswith("https://www.weather.gov/") and len(g.exits) >= 1
+    g.context.close()
+
+
+def test_a_page_restored_without_an_exit_is_shown(guarded, site_service):
+    page = guarded.new_page()
+    page.goto(site_service.url + "/get-help/")
+    page.evaluate("dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))")
+    assert page.evaluate("getComputedStyle(document.body).visibility") == "visible"
+    assert page.url == site_service.url + "/get-help/"
 
 
 def test_quick_exit_works_without_javascript(browser, site_service):

@@ -96,7 +96,7 @@ def test_make_run_keeps_no_page_in_the_browser_but_lets_assets_be_cached(
 def test_custom_404_sitemap_and_robots(site_dir: Path, site_service: Service):
     missing = httpx.get(site_service.url + "/no-such-page/")
     assert missing.status_code == 404
-    assert "We cannot find that page" in missing.text and "Quick exit" in missing.text
+    assert "We cannot find that page" in missing.text and "Exit this page" in missing.text
     sitemap = (site_dir / "sitemap.xml").read_text()
     assert "/reintegration/healing/" in sitemap and "/volunteer/" in sitemap
     robots = (site_dir / "robots.txt").read_text()

@@ -1,18 +1,26 @@
 /* Safety for visitors on a watched device.
  *
- * Quick exit: leave this site at once for a neutral page.
- * The link works without JavaScript. With it, the page is hidden first and the
- * current history entry is replaced, so Back does not return here; pressing
- * Shift three times in a row does the same. */
+ * Quick exit ("Exit this page", in the header): leave this site at once for a
+ * neutral page. The link works without JavaScript. With it, the page is hidden
+ * first and the current history entry is replaced, so Back leads to the page
+ * before this one, not to this one. Pressing Shift on its own three times within
+ * five seconds does the same; each press fills a dot on the button and is
+ * announced politely. A page brought back from the back-forward cache after an
+ * exit stays hidden and leaves again. */
 (function () {
   "use strict";
   var link = document.querySelector("[data-quick-exit]");
   if (!link) return;
   var destination = link.href;
+  var status = document.querySelector("[data-quick-exit-status]");
+  var dots = link.querySelectorAll("[data-quick-exit-progress] > span");
+  var root = document.documentElement;
+  var PRESSES = 3;
+  var WINDOW_MS = 5000;
 
   function leave(event) {
     if (event) event.preventDefault();
-    document.documentElement.classList.add("quick-exit-leaving");
+    root.classList.add("quick-exit-leaving");
     document.title = "";
     window.location.replace(destination);
   }
@@ -21,17 +29,58 @@
     if (event.button === 0 && !event.ctrlKey && !event.metaKey && !event.shiftKey) leave(event);
   });
 
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted && root.classList.contains("quick-exit-leaving")) leave();
+  });
+
   var presses = 0;
-  var last = 0;
-  document.addEventListener("keyup", function (event) {
-    if (event.key !== "Shift") {
-      presses = 0;
+  var timer = 0;
+  var shiftAlone = false;
+
+  function show(count, message) {
+    presses = count;
+    dots.forEach(function (dot, i) {
+      dot.classList.toggle("is-on", i < count);
+    });
+    link.classList.toggle("quick-exit--counting", count > 0);
+    if (status) status.textContent = message;
+  }
+
+  function reset(message) {
+    window.clearTimeout(timer);
+    show(0, message || "");
+  }
+
+  function pressed() {
+    if (presses === 0) {
+      timer = window.setTimeout(function () {
+        reset("Exit this page expired.");
+      }, WINDOW_MS);
+    }
+    var count = presses + 1;
+    if (count >= PRESSES) {
+      window.clearTimeout(timer);
+      show(PRESSES, "Leaving this page.");
+      leave();
       return;
     }
-    var now = Date.now();
-    presses = now - last < 1000 ? presses + 1 : 1;
-    last = now;
-    if (presses >= 3) leave();
+    var left = PRESSES - count;
+    show(count, "Shift, press " + left + " more " + (left === 1 ? "time" : "times") + " to exit.");
+  }
+
+  // Only a Shift pressed and released on its own counts: typing capitals does not.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Shift") {
+      shiftAlone = !event.repeat;
+    } else {
+      shiftAlone = false;
+      if (presses) reset();
+    }
+  });
+  document.addEventListener("keyup", function (event) {
+    if (event.key !== "Shift") return;
+    if (shiftAlone) pressed();
+    shiftAlone = false;
   });
 })();
 
