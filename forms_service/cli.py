@@ -16,10 +16,12 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, make_msgid
+from pathlib import Path
 from typing import TextIO
 
-from . import mailer, store
+from . import mailer, retention, store
 from .forms import FORMS, VOLUNTEER
+from .private import create_private, touch_private
 from .settings import Settings, SettingsError
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -38,7 +40,17 @@ def _when(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+class Refused(Exception):
+    """An operator's command that would do something other than they meant; says why."""
+
+
 def _connect(settings: Settings):
+    """The existing database: a command never creates an empty one where none was meant."""
+    if not settings.database.is_file():
+        raise Refused(
+            f"no database at {settings.database}. Set FORMS_DATABASE to the service's"
+            " database (the service creates it when it first starts)."
+        )
     conn = store.connect(settings.database)
     store.migrate(conn)
     return conn
@@ -151,7 +163,8 @@ def cmd_export(settings: Settings, args: argparse.Namespace, out: TextIO) -> int
         )
     text = "\ufeff" + buffer.getvalue()  # the BOM makes spreadsheets read UTF-8
     if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="") as f:
+        fd = create_private(Path(args.output), truncate=True)
+        with open(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
         print(f"Wrote {len(rows)} submission(s) to {args.output}", file=sys.stderr)
     else:
@@ -167,21 +180,39 @@ def cmd_retry(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_purge(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     days = args.days or settings.retention_days
-    count = store.purge(_connect(settings), store.now() - days * 86400)
-    print(f"Deleted {count} delivered submission(s) older than {days} days.", file=out)
+    done = retention.purge(_connect(settings), settings.mail_dir, days)
+    print(
+        f"Deleted {done.submissions} submission(s) older than {days} days"
+        f" ({done.undelivered} of them never delivered) and {done.files} email file(s).",
+        file=out,
+    )
+    if not done.log_emptied:
+        print("The database was busy: run purge again to clear its log.", file=sys.stderr)
     return 0
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    """SQLite's online backup: a consistent copy even while the service writes."""
+    """SQLite's online backup: a consistent copy even while the service runs."""
+    target_path = Path(args.path)
+    live = [settings.database, *(Path(f"{settings.database}{s}") for s in ("-wal", "-shm"))]
+    if any(_same_file(target_path, path) for path in live):
+        raise Refused(f"{args.path} is the live database: give the backup a path of its own.")
     source = _connect(settings)
-    target = sqlite3.connect(args.path)
+    touch_private(target_path)
+    target = sqlite3.connect(target_path)
     try:
         source.backup(target)
     finally:
         target.close()
     print(f"Backed up {settings.database} to {args.path}", file=out)
     return 0
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except OSError:
+        return False
 
 
 def cmd_stats(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
@@ -216,11 +247,19 @@ COMMANDS: dict[str, tuple[str, Callable[[Settings, argparse.Namespace, TextIO], 
     "show": ("show one submission by reference or id", cmd_show),
     "export": ("export all submissions as CSV", cmd_export),
     "retry": ("send dead letters again", cmd_retry),
-    "purge": ("delete delivered submissions past retention", cmd_purge),
+    "purge": ("delete every submission past retention, and its email files", cmd_purge),
     "send-test-email": ("send a test email to the coordinators", cmd_send_test_email),
     "stats": ("counts of submissions and messages", cmd_stats),
     "backup": ("copy the database safely while the service runs", cmd_backup),
 }
+
+
+def _days(raw: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of days, 1 or more, got {raw!r} (0 would delete everything)"
+        )
+    return int(raw)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -244,7 +283,7 @@ def parser() -> argparse.ArgumentParser:
         if name == "backup":
             cp.add_argument("path", help="the file to write the copy to")
         if name == "purge":
-            cp.add_argument("--days", type=int, help="override FORMS_RETENTION_DAYS")
+            cp.add_argument("--days", type=_days, help="override FORMS_RETENTION_DAYS")
     return p
 
 
@@ -256,7 +295,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         print(f"forms-service: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings)
-    return COMMANDS[args.command][1](settings, args, out)
+    try:
+        return COMMANDS[args.command][1](settings, args, out)
+    except Refused as exc:
+        print(f"forms-service {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

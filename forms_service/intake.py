@@ -17,7 +17,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.types import Message, Receive
 
-from . import guard, store
+from . import guard, keys, store
 from .forms import HONEYPOT, IDEMPOTENCY_KEY, VOLUNTEER
 from .settings import Settings
 from .validation import validate
@@ -112,15 +112,19 @@ async def submit_volunteer(request: Request) -> Response:
     raw_key = str(posted.get(IDEMPOTENCY_KEY) or "")
     key = hashlib.sha256(raw_key.encode()).hexdigest() if raw_key else None
     email = str(result.data.get("email", ""))
-    submission = store.NewSubmission(
-        form=VOLUNTEER.slug,
-        data=result.data,
-        idempotency_key=key,
-        acknowledge_to=email if settings.acknowledge else None,
-    )
     try:
+        # the key file is read once, or created beside the database on the first post
+        thank = settings.acknowledge and keys.address_hash(
+            keys.service_key(settings.database), email
+        )
+        submission = store.NewSubmission(
+            form=VOLUNTEER.slug,
+            data=result.data,
+            idempotency_key=key,
+            acknowledge_hash=thank or None,
+        )
         outcome = await services.committer.submit(submission)
-    except store.StoreUnavailable:
+    except (store.StoreUnavailable, OSError):
         return refusal(
             request,
             503,

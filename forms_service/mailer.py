@@ -23,6 +23,7 @@ from typing import Protocol
 
 from .addresses import header_address
 from .forms import FORMS, Form
+from .private import private_dir
 from .settings import Settings
 from .store import Message
 from .validation import BIDI_CONTROLS
@@ -313,7 +314,7 @@ class FileTransport:
         self.directory = directory
 
     def send(self, message: EmailMessage) -> str:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_dir(self.directory)
         name = message["Message-ID"].strip("<>").replace("@", "_at_") + ".eml"
         data = message.as_bytes()
         fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")

@@ -21,7 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import mailer, store
+from . import mailer, retention, store
 from .settings import Settings
 
 log = logging.getLogger("forms_service.outbox")
@@ -226,6 +226,4 @@ class Worker:
         if now < self._next_purge:
             return
         self._next_purge = now + PURGE_EVERY_SECONDS
-        removed = store.purge(conn, now - self.settings.retention_days * 86400)
-        if removed:
-            log.info("purged %d delivered submission(s) past retention", removed)
+        retention.purge(conn, self.settings.mail_dir, self.settings.retention_days)

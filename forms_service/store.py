@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
+from .private import private_dir, touch_private
+
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 
 MIGRATIONS = (
@@ -69,7 +71,7 @@ class NewSubmission:
     form: str
     data: dict[str, str | list[str]]
     idempotency_key: str | None = None
-    acknowledge_to: str | None = None
+    acknowledge_hash: str | None = None  # keys.address_hash of the address to thank, if any
 
     @cached_property  # read for the repeat check and again for the row
     def fingerprint(self) -> str:
@@ -99,9 +101,11 @@ class Message:
 def connect(path: Path) -> sqlite3.Connection:
     """Open the database with the durability and locking settings every user needs."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        if not path.exists():
+            touch_private(path)  # SQLite gives its -wal and -shm files the same mode
     except OSError as exc:
-        raise sqlite3.OperationalError(f"cannot create {path.parent}: {exc.strerror}") from None
+        raise sqlite3.OperationalError(f"cannot create {path}: {exc.strerror}") from None
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=5.0)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA busy_timeout = 5000")
@@ -228,15 +232,14 @@ def _insert_fresh(
     acknowledged = [
         reference
         for sub, reference in fresh
-        if sub.acknowledge_to and _first_acknowledgement_today(conn, sub.acknowledge_to, now)
+        if sub.acknowledge_hash and _first_acknowledgement_today(conn, sub.acknowledge_hash, now)
     ]
     if acknowledged:
         conn.execute(INSERT_OUTBOX, ("acknowledgement", now, now, json.dumps(acknowledged)))
 
 
-def _first_acknowledgement_today(conn: sqlite3.Connection, address: str, now: float) -> bool:
+def _first_acknowledgement_today(conn: sqlite3.Connection, address_hash: str, now: float) -> bool:
     day = datetime.fromtimestamp(now, UTC).date().isoformat()
-    address_hash = hashlib.sha256(address.lower().encode()).hexdigest()
     cur = conn.execute(
         "INSERT OR IGNORE INTO acknowledgements (address_hash, day) VALUES (?, ?)",
         (address_hash, day),
@@ -343,22 +346,42 @@ def retry_dead(conn: sqlite3.Connection, now: float) -> int:
     return cur.rowcount
 
 
-def purge(conn: sqlite3.Connection, older_than: float) -> int:
-    """Delete submissions whose mail has all been delivered and that are older than the cut-off."""
+@dataclass(frozen=True)
+class Purged:
+    submissions: int
+    undelivered: int  # of those, how many had an email never delivered (dead or waiting)
+    files: int = 0  # email files of file mode (counted by retention.purge)
+    log_emptied: bool = True  # False if readers kept the write-ahead log from being emptied
+
+
+def purge(conn: sqlite3.Connection, older_than: float) -> Purged:
+    """Delete every submission older than the cut-off, whatever became of its email, with its
+    outbox rows; and the acknowledgement records of days before yesterday (they only serve
+    to thank an address once a day).
+
+    Then the write-ahead log is checkpointed and truncated, so the deleted values are in
+    neither file (secure_delete overwrites them in the database itself).
+    """
     with transaction(conn):
-        cur = conn.execute(
-            """
-            DELETE FROM submissions WHERE created_at < ? AND NOT EXISTS (
-                SELECT 1 FROM outbox WHERE outbox.submission_id = submissions.id
-                AND outbox.status != 'sent')
-            """,
+        undelivered = conn.execute(
+            "SELECT count(*) FROM submissions s WHERE created_at < ? AND EXISTS ("
+            " SELECT 1 FROM outbox o WHERE o.submission_id = s.id AND o.status != 'sent')",
             (older_than,),
-        )
-        conn.execute(
-            "DELETE FROM acknowledgements WHERE day < ?",
-            (datetime.fromtimestamp(older_than, UTC).date().isoformat(),),
-        )
-    return cur.rowcount
+        ).fetchone()[0]
+        cur = conn.execute("DELETE FROM submissions WHERE created_at < ?", (older_than,))
+        yesterday = datetime.fromtimestamp(now() - 86400, UTC).date().isoformat()
+        conn.execute("DELETE FROM acknowledgements WHERE day < ?", (yesterday,))
+    return Purged(cur.rowcount, undelivered, log_emptied=checkpoint(conn))
+
+
+def checkpoint(conn: sqlite3.Connection, attempts: int = 20) -> bool:
+    """Copy the log into the database and empty it; False if readers kept it busy."""
+    for _ in range(attempts):
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if not busy:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def check_writable(conn: sqlite3.Connection, now: float) -> None:

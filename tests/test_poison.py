@@ -121,7 +121,7 @@ def submit(conn: sqlite3.Connection, email_address: str, acknowledge: bool = Fal
     sub = store.NewSubmission(
         "volunteer",
         validate(VOLUNTEER, MultiDict(valid_form(email=email_address))).data,
-        acknowledge_to=email_address if acknowledge else None,
+        acknowledge_hash=email_address if acknowledge else None,
     )
     with store.transaction(conn):
         (accepted,) = store.insert_batch(conn, [sub], store.now(), 0)

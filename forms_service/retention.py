@@ -1,0 +1,46 @@
+"""Retention: past FORMS_RETENTION_DAYS a submission is gone, wherever it was kept.
+
+The database rows (whatever became of the email), the write-ahead log that still
+held them, and the `.eml` files written when no SMTP server is set. Run daily by
+the delivery worker and on demand by `forms-service purge`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import sqlite3
+from pathlib import Path
+
+from . import store
+
+log = logging.getLogger("forms_service.retention")
+
+
+def purge(conn: sqlite3.Connection, mail_dir: Path, days: int) -> store.Purged:
+    """Delete what is older than `days` days; log how much, by count only."""
+    cutoff = store.now() - days * 86400
+    result = dataclasses.replace(store.purge(conn, cutoff), files=_purge_files(mail_dir, cutoff))
+    if result.submissions or result.files:
+        log.info(
+            "purged %d submission(s) older than %d days (%d never delivered), %d email file(s)",
+            result.submissions,
+            days,
+            result.undelivered,
+            result.files,
+        )
+    if not result.log_emptied:
+        log.warning("the write-ahead log was busy and still holds purged data until next time")
+    return result
+
+
+def _purge_files(mail_dir: Path, cutoff: float) -> int:
+    removed = 0
+    for path in mail_dir.glob("*.eml") if mail_dir.is_dir() else ():
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # another process purged it first
+            continue
+    return removed
