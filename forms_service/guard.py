@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 import jwt
 from starlette.requests import Request
 
-from .settings import RateLimit, Settings
+from .settings import RateLimit, Settings, normalise_origin
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 MAX_TRACKED_CLIENTS = 50_000
+MAX_TOKEN_SECONDS = 300
+TOKEN_LEEWAY_SECONDS = 30  # for the clocks of Netlify and this server
 
 
 @dataclass
@@ -89,7 +91,7 @@ def _check_type(request: Request) -> None:
 def _check_origin(request: Request, settings: Settings) -> None:
     origin = request.headers.get("origin")
     if origin is not None:
-        allowed = origin.rstrip("/") in settings.allowed_origins
+        allowed = normalise_origin(origin) in settings.allowed_origins
     else:
         allowed = request.headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none")
     if not allowed:
@@ -106,34 +108,65 @@ def _check_proxy_signature(request: Request, settings: Settings) -> None:
         return
     token = request.headers.get("x-nf-sign", "")
     try:
-        jwt.decode(token, settings.proxy_secret, algorithms=["HS256"], issuer="netlify")
-    except jwt.PyJWTError:
-        raise Refusal(403, "This form can only be sent through our website.") from None
+        claims = jwt.decode(
+            token,
+            settings.proxy_secret,
+            algorithms=["HS256"],
+            issuer="netlify",
+            options={"require": ["exp", "iss"]},
+            leeway=TOKEN_LEEWAY_SECONDS,
+        )
+        lifetime = claims["exp"] - claims.get("iat", time.time())
+    except (jwt.PyJWTError, TypeError):
+        lifetime = None
+    # Netlify signs each request for five minutes: a token valid for longer was not its own.
+    if lifetime is None or lifetime > MAX_TOKEN_SECONDS + TOKEN_LEEWAY_SECONDS:
+        raise Refusal(403, "This form can only be sent through our website.")
 
 
 def client_address(request: Request, settings: Settings) -> str:
-    """The peer's address, or the forwarded one only when the peer is a trusted proxy."""
-    peer = request.client.host if request.client else ""
-    if not _trusted(peer, settings):
-        return peer
-    netlify = request.headers.get("x-nf-client-connection-ip")
-    if netlify:
-        return netlify.strip()
+    """Who counts for the rate limit: the peer, or the address a trusted proxy forwarded.
+
+    A forwarded value is believed only if it parses as an IP address (anything else and
+    the peer counts); it is normalised, and an IPv6 address stands for its /64, which one
+    household or server usually holds whole. So the limiter's keys stay short and few.
+    """
+    peer_text = request.client.host if request.client else ""
+    peer = _parse_address(peer_text)
+    if peer is None:
+        return peer_text[:64]  # not an IP socket (a test client): nothing to forward
+    if not _in_networks(peer, settings):
+        return _key(peer)
+    netlify = _parse_address(request.headers.get("x-nf-client-connection-ip", "").strip())
+    if netlify is not None:
+        return _key(netlify)
     forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",")]
-    for address in reversed(forwarded):
-        if address and not _trusted(address, settings):
-            return address
-    return peer
+    for text in reversed(forwarded):
+        address = _parse_address(text)
+        if address is None:
+            break  # not an address: what lies before it cannot be believed either
+        if not _in_networks(address, settings):
+            return _key(address)
+    return _key(peer)
 
 
-def _trusted(address: str, settings: Settings) -> bool:
-    ip = _parse_address(address)
-    return ip is not None and any(ip in network for network in settings.trusted_proxies)
+def _key(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
+def _in_networks(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, settings: Settings) -> bool:
+    return any(ip in network for network in settings.trusted_proxies)
 
 
 @functools.lru_cache(maxsize=4096)
 def _parse_address(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """Parsed once per address: the same peers (the proxy above all) come back all the time."""
+    if not address or len(address) > 45:  # the longest written IPv6 address
+        return None
     try:
         return ipaddress.ip_address(address)
     except ValueError:

@@ -23,6 +23,10 @@ SECURITY_MODES = ("none", "starttls", "tls")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "tls": 465}
 RATE_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 LOG_LEVELS = ("debug", "info", "warning", "error")
+EXAMPLE_PROXY_SECRET = "change-me-to-a-long-random-value"  # noqa: S105 - a placeholder
+"""The placeholder in deploy/forms-service.env.example: never a secret."""
+MIN_PROXY_SECRET_LENGTH = 32
+DEFAULT_PORT_OF = {"http": "80", "https": "443"}
 
 
 class SettingsError(ValueError):
@@ -108,7 +112,7 @@ class Settings:
             coordinators=get("COORDINATORS", _address_list, d.coordinators),
             allowed_origins=get("ALLOWED_ORIGINS", _origin_list, d.allowed_origins),
             trusted_proxies=get("TRUSTED_PROXIES", _network_list, d.trusted_proxies),
-            proxy_secret=get("PROXY_SECRET", str, d.proxy_secret),
+            proxy_secret=get("PROXY_SECRET", _proxy_secret, d.proxy_secret),
             rate_limit=get("RATE_LIMIT", _rate_limit, d.rate_limit),
             max_body_bytes=get("MAX_BODY_BYTES", _int_between(1024, 10**7), d.max_body_bytes),
             body_timeout=get("BODY_TIMEOUT", _positive_float, d.body_timeout),
@@ -177,9 +181,32 @@ def _address_list(raw: str) -> tuple[str, ...]:
 def _origin_list(raw: str) -> tuple[str, ...]:
     origins = tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
     for origin in origins:
-        if not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+", origin):
+        if not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+", origin, re.IGNORECASE):
             raise ValueError(f"expected origins like https://example.org, got {origin!r}")
-    return origins
+    return tuple(normalise_origin(origin) for origin in origins)
+
+
+def normalise_origin(origin: str) -> str:
+    """Scheme and host in lower case, a default port left out, as browsers send it."""
+    scheme, _, rest = origin.strip().rstrip("/").partition("://")
+    host, colon, port = rest.rpartition(":") if not rest.endswith("]") else (rest, "", "")
+    if not colon or not port.isdigit():
+        host, port = rest, ""
+    scheme = scheme.lower()
+    if port == DEFAULT_PORT_OF.get(scheme):
+        port = ""
+    return f"{scheme}://{host.lower()}" + (f":{port}" if port else "")
+
+
+def _proxy_secret(raw: str) -> str:
+    if raw == EXAMPLE_PROXY_SECRET:
+        raise ValueError("still the example's placeholder: set the long random value from Netlify")
+    if len(raw) < MIN_PROXY_SECRET_LENGTH:
+        raise ValueError(
+            f"expected a random value of at least {MIN_PROXY_SECRET_LENGTH} characters,"
+            f" got {len(raw)}"
+        )
+    return raw
 
 
 def _network_list(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:

@@ -1,0 +1,127 @@
+"""The checks before a body is read, in process: who counts for the rate limit, which origins
+and proxy tokens are believed, which proxy secrets are refused at start-up."""
+
+from __future__ import annotations
+
+import time
+
+import jwt
+import pytest
+from starlette.requests import Request
+
+from forms_service import guard
+from forms_service.settings import (
+    EXAMPLE_PROXY_SECRET,
+    RateLimit,
+    Settings,
+    SettingsError,
+)
+
+from .support import ROOT
+
+PROXY = Settings.from_env({"FORMS_TRUSTED_PROXIES": "127.0.0.1"})
+SECRET = "a-long-shared-secret-for-the-netlify-proxy"
+
+
+def request(peer: str = "127.0.0.1", **headers: str) -> Request:
+    raw = [(k.replace("_", "-").lower().encode(), v.encode()) for k, v in headers.items()]
+    return Request(
+        {"type": "http", "method": "POST", "path": "/", "headers": raw, "client": (peer, 5000)}
+    )
+
+
+@pytest.mark.parametrize(
+    ("forwarded", "counted"),
+    [
+        (" 203.0.113.5 ", "203.0.113.5"),
+        ("203.0.113.5, 10.0.0.1", "127.0.0.1"),  # Netlify sends one address, never a list
+        ("not an address", "127.0.0.1"),
+        ("203.0.113.5:443", "127.0.0.1"),
+        ("::ffff:203.0.113.5", "203.0.113.5"),
+        ("2001:DB8:0:0:1::1", "2001:db8::/64"),
+        ("2001:db8::ffff:1", "2001:db8::/64"),
+        ("x" * 5000, "127.0.0.1"),
+    ],
+)
+def test_the_forwarded_address_is_parsed_and_normalised(forwarded, counted):
+    r = request(x_nf_client_connection_ip=forwarded)
+    assert guard.client_address(r, PROXY) == counted
+
+
+@pytest.mark.parametrize(
+    ("chain", "counted"),
+    [
+        ("198.51.100.7, 203.0.113.9", "203.0.113.9"),
+        ("203.0.113.9, 127.0.0.1", "203.0.113.9"),  # the proxy itself is skipped
+        ("203.0.113.9, junk", "127.0.0.1"),  # nothing before a forged entry is believed
+    ],
+)
+def test_x_forwarded_for_is_read_from_the_right(chain, counted):
+    assert guard.client_address(request(x_forwarded_for=chain), PROXY) == counted
+
+
+def test_an_untrusted_peer_counts_as_itself_whatever_it_forwards():
+    r = request("198.51.100.1", x_nf_client_connection_ip="203.0.113.5")
+    assert guard.client_address(r, PROXY) == "198.51.100.1"
+
+
+def test_the_limiter_stays_small_under_a_flood_of_distinct_keys():
+    limiter = guard.RateLimiter(RateLimit(10, 3600))
+    for i in range(3000):  # forged values: all count as the proxy's own address
+        limiter.hit(guard.client_address(request(x_nf_client_connection_ip=f"junk{i}"), PROXY))
+    for i in range(3000):  # one IPv6 network, many addresses: one visitor
+        address = f"2001:db8::{i:x}"
+        limiter.hit(guard.client_address(request(x_nf_client_connection_ip=address), PROXY))
+    assert len(limiter._hits) == 2
+    for i in range(guard.MAX_TRACKED_CLIENTS + 100):  # real, distinct addresses: capped
+        limiter.hit(str(i), now=1.0)
+    assert len(limiter._hits) == guard.MAX_TRACKED_CLIENTS
+
+
+# ---------- origins ----------
+
+
+def test_origins_compare_without_regard_to_case_or_a_default_port():
+    settings = Settings.from_env({"FORMS_ALLOWED_ORIGINS": "HTTPS://Example.ORG/"})
+    assert settings.allowed_origins == ("https://example.org",)
+    for origin in ("https://example.org", "https://EXAMPLE.org", "HTTPS://example.org:443"):
+        guard._check_origin(request(origin=origin), settings)
+    for origin in ("https://example.org:8443", "http://example.org", "https://example.org.evil"):
+        with pytest.raises(guard.Refusal):
+            guard._check_origin(request(origin=origin), settings)
+
+
+# ---------- the proxy's signature ----------
+
+
+def token(**claims) -> str:
+    return jwt.encode({"iss": "netlify", **claims}, SECRET, algorithm="HS256")
+
+
+def test_a_proxy_token_must_expire_within_minutes():
+    settings = Settings.from_env({"FORMS_PROXY_SECRET": SECRET})
+    now = int(time.time())
+    good = [token(exp=now + 300), token(iat=now, exp=now + 300)]  # as Netlify signs
+    bad = [
+        token(),  # no exp: valid for ever
+        token(exp=now + 86400),
+        token(iat=now - 3000, exp=now + 60),  # issued valid for almost an hour
+        token(exp=now - 120),
+        token(exp="soon"),
+    ]
+    for value in good:
+        guard._check_proxy_signature(request(x_nf_sign=value), settings)
+    for value in bad:
+        with pytest.raises(guard.Refusal):
+            guard._check_proxy_signature(request(x_nf_sign=value), settings)
+
+
+@pytest.mark.parametrize("secret", ["short", "x" * 31, EXAMPLE_PROXY_SECRET])
+def test_a_weak_or_placeholder_proxy_secret_stops_start_up(secret):
+    with pytest.raises(SettingsError, match="FORMS_PROXY_SECRET"):
+        Settings.from_env({"FORMS_PROXY_SECRET": secret})
+
+
+def test_the_placeholder_is_the_one_in_the_example_file():
+    example = (ROOT / "deploy" / "forms-service.env.example").read_text()
+    assert f"FORMS_PROXY_SECRET={EXAMPLE_PROXY_SECRET}\n" in example
