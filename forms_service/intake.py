@@ -133,6 +133,15 @@ async def submit_volunteer(request: Request) -> Response:
             "Please try again in a few minutes.",
             **{"Retry-After": "120"},
         )
+    if outcome.conflict:
+        log.info("%s repeat with different answers: refused", outcome.reference)
+        return refusal(
+            request,
+            409,
+            "This form was already sent",
+            "This form was already sent with different answers, and those are the ones we"
+            " kept. To send your new answers, reload the volunteer page and send it again.",
+        )
     log.info(
         "%s %s", outcome.reference, "repeat, already stored" if outcome.duplicate else "stored"
     )

@@ -88,6 +88,9 @@ def document(form: Form) -> dict[str, object]:
                         "403": _error("Not sent from the site's own origin or proxy."),
                         "408": _error("The body took too long to arrive."),
                         "413": _error("The body is larger than the cap."),
+                        "409": _error(
+                            "The idempotency key was used before with different answers."
+                        ),
                         "415": _error("Not a form content type."),
                         "422": {
                             "description": "Some fields need correcting.",

@@ -83,6 +83,7 @@ class NewSubmission:
 class Accepted:
     reference: str
     duplicate: bool
+    conflict: bool = False  # the idempotency key was used before for different answers
 
 
 @dataclass(frozen=True)
@@ -150,15 +151,15 @@ def new_reference() -> str:
 
 
 REPEATS = """
-    SELECT json_extract(j.value, '$[0]') AS i, coalesce(
-        (SELECT reference FROM submissions s
-         WHERE s.form = json_extract(j.value, '$[1]')
-           AND s.idempotency_key = json_extract(j.value, '$[2]')),
+    SELECT json_extract(j.value, '$[0]') AS i, k.reference AS key_reference,
+        k.fingerprint AS key_fingerprint,
         (SELECT reference FROM submissions s
          WHERE s.fingerprint = json_extract(j.value, '$[3]') AND s.created_at >= ?
-         ORDER BY s.id LIMIT 1)) AS reference
+         ORDER BY s.id LIMIT 1) AS same_reference
     FROM json_each(?) AS j
-    WHERE reference IS NOT NULL
+    LEFT JOIN submissions k ON k.form = json_extract(j.value, '$[1]')
+        AND k.idempotency_key = json_extract(j.value, '$[2]')
+    WHERE key_reference IS NOT NULL OR same_reference IS NOT NULL
 """
 
 INSERT_SUBMISSIONS = """
@@ -186,31 +187,53 @@ def insert_batch(
     """
     keys = [(sub.form, sub.idempotency_key, sub.fingerprint) for sub in subs]
     outcomes: dict[int, Accepted] = {
-        i: Accepted(reference, duplicate=True)
-        for i, reference in conn.execute(
+        row["i"]: _repeat(
+            row["key_reference"], row["key_fingerprint"], row["same_reference"], keys[row["i"]][2]
+        )
+        for row in conn.execute(
             REPEATS,
             (now - duplicate_window, json.dumps([[i, *key] for i, key in enumerate(keys)])),
         )
     }
     fresh: list[tuple[int, str]] = []
-    first_seen: dict[tuple, str] = {}
+    first_seen: dict[tuple, tuple[str, str]] = {}  # name -> (reference, fingerprint)
     for i, (form, idempotency_key, fingerprint) in enumerate(keys):
         if i in outcomes:
             continue
-        names = [("fingerprint", fingerprint)]
-        if idempotency_key:
-            names.append(("key", form, idempotency_key))
-        earlier = next((first_seen[n] for n in names if n in first_seen), None)
-        if earlier:  # a repeat inside this very batch, such as a double click
-            outcomes[i] = Accepted(earlier, duplicate=True)
+        by_key = first_seen.get(("key", form, idempotency_key)) if idempotency_key else None
+        by_content = first_seen.get(("fingerprint", fingerprint))
+        if by_key or by_content:  # a repeat inside this very batch, such as a double click
+            key_reference, key_fingerprint = by_key or (None, None)
+            same_reference = by_content[0] if by_content else None
+            outcomes[i] = _repeat(key_reference, key_fingerprint, same_reference, fingerprint)
             continue
         reference = new_reference()
-        first_seen.update(dict.fromkeys(names, reference))
+        first_seen[("fingerprint", fingerprint)] = (reference, fingerprint)
+        if idempotency_key:
+            first_seen[("key", form, idempotency_key)] = (reference, fingerprint)
         outcomes[i] = Accepted(reference, duplicate=False)
         fresh.append((i, reference))
     if fresh:
         _insert_fresh(conn, [(subs[i], reference) for i, reference in fresh], now)
     return [outcomes[i] for i in range(len(subs))]
+
+
+def _repeat(
+    key_reference: str | None,
+    key_fingerprint: str | None,
+    same_reference: str | None,
+    fingerprint: str,
+) -> Accepted:
+    """The outcome for a submission seen before: by its idempotency key, or by its content.
+
+    A key reused for different answers is a conflict, as payment APIs treat it: answering
+    with the first submission's reference would tell the volunteer their new answers were
+    kept when they were not.
+    """
+    if key_reference is not None:
+        return Accepted(key_reference, duplicate=True, conflict=key_fingerprint != fingerprint)
+    assert same_reference is not None
+    return Accepted(same_reference, duplicate=True)
 
 
 def _insert_fresh(

@@ -40,7 +40,7 @@ def decode_reply(line: bytes, expected: int) -> list[store.Accepted] | list[stor
         reply = json.loads(line)
         if "error" in reply:
             return [store.StoreUnavailable(reply["error"]) for _ in range(expected)]
-        stored = [store.Accepted(ref, duplicate) for ref, duplicate in reply["stored"]]
+        stored = [store.Accepted(*outcome) for outcome in reply["stored"]]
     except (KeyError, TypeError) as exc:
         raise ValueError(f"not an answer: {type(exc).__name__}") from None
     if len(stored) != expected:
@@ -65,7 +65,7 @@ class Writer:
             log.error("could not store %d submission(s): %s", len(subs), exc)
             self._drop_connection()
             return {"error": str(exc)}
-        return {"stored": [[o.reference, o.duplicate] for o in outcomes]}
+        return {"stored": [[o.reference, o.duplicate, o.conflict] for o in outcomes]}
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:

@@ -228,17 +228,30 @@ def test_honeypot_looks_like_success_but_is_never_stored_or_emailed(
     assert count(service) == 1
 
 
-def test_same_idempotency_key_gives_same_reference_and_one_email(
-    service: Service, smtp: SmtpServer
-):
+def test_same_idempotency_key_gives_same_reference_and_one_email(start_service, smtp: SmtpServer):
+    service = start_service(smtp.port, FORMS_DUPLICATE_WINDOW_MINUTES="0")  # the key alone
     form = valid_form(idempotency_key="key-123")
     with service.client() as client:
         first = client.post(API, data=form, headers=JSON).json()["reference"]
-        again = client.post(API, data={**form, "message": "changed"}, headers=JSON)
+        again = client.post(API, data=form, headers=JSON)
     assert again.status_code == 201 and again.json()["reference"] == first
     smtp.inbox.wait_for(1)
     time.sleep(0.5)
     assert len(smtp.inbox.messages) == 1
+
+
+def test_same_idempotency_key_with_different_answers_is_a_409(service: Service, smtp):
+    form = valid_form(idempotency_key="key-123")
+    with service.client() as client:
+        first = client.post(API, data=form, headers=JSON).json()["reference"]
+        changed = client.post(API, data={**form, "message": "changed"}, headers=JSON)
+        page = client.post(API, data={**form, "message": "changed"})
+    assert changed.status_code == 409 and page.status_code == 409
+    assert "already sent with different answers" in changed.json()["error"]
+    assert first not in changed.text and "reload the volunteer page" in page.text
+    smtp.inbox.wait_for(1)
+    time.sleep(0.5)
+    assert len(smtp.inbox.messages) == 1 and count(service) == 1
 
 
 def test_same_content_within_minutes_gives_same_reference(service: Service, smtp: SmtpServer):
@@ -259,6 +272,7 @@ def test_repeats_sent_at_the_same_moment_still_make_one_submission(
 ):
     """Posts that arrive together share one commit; a double click among them stays one."""
     forms = [valid_form(idempotency_key="same-click", message=f"try {i}") for i in range(12)]
+    forms += [valid_form(idempotency_key="double-click", name="Clicked twice")] * 4
     forms += [valid_form(name=f"Another volunteer {i}") for i in range(12)]
 
     async def post_all() -> list[httpx.Response]:
@@ -270,14 +284,18 @@ def test_repeats_sent_at_the_same_moment_still_make_one_submission(
     # A thread of its own: asyncio.run needs one with no event loop already running.
     with ThreadPoolExecutor(1) as thread:
         responses = thread.submit(asyncio.run, post_all()).result()
-    assert {r.status_code for r in responses} == {201}
-    references = [r.json()["reference"] for r in responses]
-    assert len(set(references[:12])) == 1
-    assert len(set(references[12:])) == 12 and references[0] not in references[12:]
-    smtp.inbox.wait_for(13)
+    clicks, double, others = responses[:12], responses[12:16], responses[16:]
+    # the same key with other answers is refused; the very same form is one submission
+    assert sorted(r.status_code for r in clicks) == [201] + [409] * 11
+    assert {r.status_code for r in double + others} == {201}
+    (kept,) = [r.json()["reference"] for r in clicks if r.status_code == 201]
+    assert len({r.json()["reference"] for r in double}) == 1
+    references = [r.json()["reference"] for r in others]
+    assert len(set(references)) == 12 and kept not in references
+    smtp.inbox.wait_for(14)
     time.sleep(0.5)
-    assert len(smtp.inbox.messages) == 13
-    assert count(service) == 13
+    assert len(smtp.inbox.messages) == 14
+    assert count(service) == 14
 
 
 # ---------- every response ----------
