@@ -9,23 +9,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import shutil
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
+from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from . import guard, openapi, store
 from .committer import Committer
 from .forms import VOLUNTEER
 from .headers import NO_STORE, read_header_rules, security_headers
+from .health import Readiness, healthz, readyz
 from .intake import refusal, volunteer
 from .middleware import AccessLog, SecurityHeaders
 from .outbox import Worker
@@ -33,8 +35,6 @@ from .pages import Pages
 from .settings import Settings
 
 log = logging.getLogger("forms_service")
-
-MIN_FREE_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -46,40 +46,18 @@ class Services:
     worker: Worker | None  # None when a separate `worker` process delivers
 
 
-async def healthz(request: Request) -> Response:
-    return JSONResponse({"status": "ok"})
+class SiteFiles(StaticFiles):
+    """The built site. A folder's address without its slash is redirected with a relative
+    Location: Starlette builds an absolute one from the Host header, which a client chooses."""
 
-
-async def readyz(request: Request) -> Response:
-    """Ready when delivery runs, the database takes a write and its disk has room for more
-    submissions; also reports the state of the outbox."""
-    services: Services = request.app.state.services
-    settings = services.settings
-    if services.worker is not None and not services.worker.running:
-        log.error("not ready: delivery is not running")
-        return JSONResponse({"status": "unavailable", "delivery": "not running"}, 503)
-
-    def check() -> dict[str, object]:
-        conn = store.connect(settings.database)
-        try:
-            store.check_writable(conn, store.now())
-            return store.stats(conn, store.now())
-        finally:
-            conn.close()
-
-    try:
-        figures = await asyncio.to_thread(check)
-    except Exception as exc:
-        log.error("not ready: database not writable (%s)", type(exc).__name__)
-        return JSONResponse({"status": "unavailable", "database": "not writable"}, 503)
-    free = shutil.disk_usage(settings.database.parent).free
-    if free < MIN_FREE_BYTES:
-        log.error("not ready: %d bytes free beside the database", free)
-        body = {"status": "unavailable", "database": "disk full", "disk_free_bytes": free}
-        return JSONResponse({**body, **figures}, 503)
-    return JSONResponse(
-        {"status": "ready", "database": "writable", "disk_free_bytes": free, **figures}
-    )
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if "location" in response.headers:
+            location = URL(response.headers["location"])
+            query = f"?{location.query}" if location.query else ""
+            # one leading slash: "//host/" would be another site
+            response.headers["location"] = "/" + location.path.lstrip("/") + query
+        return response
 
 
 async def openapi_document(request: Request) -> Response:
@@ -164,7 +142,7 @@ def create_app(settings: Settings | None = None, *, deliver: bool = True) -> Sta
     )
     routes: list[BaseRoute] = [api]
     if settings.site_dir.is_dir():
-        routes.append(Mount("/", StaticFiles(directory=settings.site_dir, html=True)))
+        routes.append(Mount("/", SiteFiles(directory=settings.site_dir, html=True)))
 
     app = Starlette(
         routes=routes,
@@ -172,6 +150,7 @@ def create_app(settings: Settings | None = None, *, deliver: bool = True) -> Sta
         exception_handlers={HTTPException: http_error, Exception: server_error},
     )
     app.state.services = services
+    app.state.readiness = Readiness(settings, worker)
     rules = read_header_rules(settings.site_dir) or {"/*": security_headers([])}
     no_store = frozenset(path for path, rule in rules.items() if rule == NO_STORE)
     app.add_middleware(GZipMiddleware, minimum_size=500)  # Netlify compresses too

@@ -1,0 +1,87 @@
+"""Health endpoints for operators and their monitors.
+
+`/api/healthz` is the cheap liveness answer anyone may have: the process runs.
+`/api/readyz` says whether a submission would be stored and delivered now: delivery
+runs, the database takes a write, its disk has room. The write is made at most once
+per READY_CACHE_SECONDS whatever the rate of calls, and the figures (outbox counts,
+free space) are shown only to a request made directly on the server: one that came
+through a proxy (Netlify's signature or any forwarding header) gets the status alone,
+so the public `/api/*` proxy tells an attacker nothing about the backlog.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import time
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from . import store
+from .outbox import Worker
+from .settings import Settings
+
+log = logging.getLogger("forms_service")
+
+MIN_FREE_BYTES = 1024 * 1024
+READY_CACHE_SECONDS = 5.0
+PROXY_HEADERS = ("x-nf-sign", "x-nf-client-connection-ip", "x-forwarded-for", "forwarded")
+
+
+class Readiness:
+    """The last readiness answer, computed again once it is READY_CACHE_SECONDS old."""
+
+    def __init__(self, settings: Settings, worker: Worker | None) -> None:
+        self.settings = settings
+        self.worker = worker
+        self._answer: tuple[int, dict[str, object]] = (503, {})
+        self._checked_at = -READY_CACHE_SECONDS
+        self._lock = asyncio.Lock()
+
+    async def answer(self) -> tuple[int, dict[str, object]]:
+        if self.worker is not None and not self.worker.running:  # cheap: never cached
+            log.error("not ready: delivery is not running")
+            return 503, {"status": "unavailable", "delivery": "not running"}
+        async with self._lock:  # a burst of calls waits for one check, not one each
+            if time.monotonic() - self._checked_at >= READY_CACHE_SECONDS:
+                self._answer = await self._check()
+                self._checked_at = time.monotonic()
+        return self._answer
+
+    async def _check(self) -> tuple[int, dict[str, object]]:
+        try:
+            figures = await asyncio.to_thread(self._write_and_count)
+        except Exception as exc:
+            log.error("not ready: database not writable (%s)", type(exc).__name__)
+            return 503, {"status": "unavailable", "database": "not writable"}
+        free = shutil.disk_usage(self.settings.database.parent).free
+        if free < MIN_FREE_BYTES:
+            log.error("not ready: %d bytes free beside the database", free)
+            body = {"status": "unavailable", "database": "disk full", "disk_free_bytes": free}
+            return 503, {**body, **figures}
+        return 200, {"status": "ready", "database": "writable", "disk_free_bytes": free, **figures}
+
+    def _write_and_count(self) -> dict[str, object]:
+        conn = store.connect(self.settings.database)
+        try:
+            store.check_writable(conn, store.now())
+            return store.stats(conn, store.now())
+        finally:
+            conn.close()
+
+
+def through_a_proxy(request: Request) -> bool:
+    return any(name in request.headers for name in PROXY_HEADERS)
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    status, body = await request.app.state.readiness.answer()
+    if through_a_proxy(request):
+        body = {"status": body["status"]}
+    return JSONResponse(body, status)
