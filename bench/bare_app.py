@@ -12,4 +12,14 @@ async def endpoint(request: Request) -> PlainTextResponse:
     return PlainTextResponse("ok")
 
 
-app = Starlette(routes=[Route("/api/forms/volunteer", endpoint, methods=["POST"])])
+async def ping(request: Request) -> PlainTextResponse:
+    """For bench/headers.py: a GET that costs nothing but the HTTP protocol itself."""
+    return PlainTextResponse("ok")
+
+
+app = Starlette(
+    routes=[
+        Route("/api/forms/volunteer", endpoint, methods=["POST"]),
+        Route("/ping", ping),
+    ]
+)

@@ -34,8 +34,11 @@ TARGETS = {"ratio": 0.6, "p99_ms_16": 25.0, "delivery_p50_ms": 100.0, "rss_mb": 
 LUA = ROOT / "bench" / "post.lua"
 
 
-def wrk(url: str, connections: int, seconds: float, run: str) -> dict[str, float]:
-    """Run wrk and read its summary: requests per second, p50 and p99 latency, errors."""
+def wrk(url: str, connections: int, seconds: float, run: str | None) -> dict[str, float]:
+    """Run wrk and read its summary: requests per second, p50 and p99 latency, errors.
+
+    With `run`, each request posts the form (post.lua); without, a plain GET."""
+    script = ["-s", str(LUA), url, "--", run, url.rstrip("/")] if run else [url]
     out = subprocess.run(
         [
             "wrk",
@@ -43,12 +46,7 @@ def wrk(url: str, connections: int, seconds: float, run: str) -> dict[str, float
             f"-c{connections}",
             f"-d{int(seconds)}s",
             "--latency",
-            "-s",
-            str(LUA),
-            url,
-            "--",
-            run,
-            url.rstrip("/"),
+            *script,
         ],
         capture_output=True,
         text=True,

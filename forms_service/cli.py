@@ -60,6 +60,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     import uvicorn
 
     from .app import create_app
+    from .http import bounded_protocol
 
     app = create_app(settings, deliver=not args.no_worker)
     where = (
@@ -77,6 +78,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
         app,
         host=settings.host,
         port=settings.port,
+        http=bounded_protocol(settings.max_header_bytes, settings.header_timeout),
         access_log=False,
         server_header=False,
         proxy_headers=False,

@@ -62,6 +62,8 @@ class Settings:
     rate_limit: RateLimit = RateLimit(10, 3600)
     max_body_bytes: int = 64 * 1024
     body_timeout: float = 10.0
+    max_header_bytes: int = 16 * 1024
+    header_timeout: float = 10.0
     acknowledge: bool = False
     retention_days: int = 90
     retry_base_seconds: float = 30.0
@@ -116,6 +118,10 @@ class Settings:
             rate_limit=get("RATE_LIMIT", _rate_limit, d.rate_limit),
             max_body_bytes=get("MAX_BODY_BYTES", _int_between(1024, 10**7), d.max_body_bytes),
             body_timeout=get("BODY_TIMEOUT", _positive_float, d.body_timeout),
+            max_header_bytes=get(
+                "MAX_HEADER_BYTES", _int_between(4096, 1024 * 1024), d.max_header_bytes
+            ),
+            header_timeout=get("HEADER_TIMEOUT", _positive_float, d.header_timeout),
             acknowledge=get("ACKNOWLEDGE", _bool, d.acknowledge),
             retention_days=get("RETENTION_DAYS", _int_between(1, 3650), d.retention_days),
             retry_base_seconds=get("RETRY_BASE_SECONDS", _positive_float, d.retry_base_seconds),

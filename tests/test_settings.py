@@ -46,6 +46,8 @@ def test_values_are_read_and_typed():
         ("FORMS_ALLOWED_ORIGINS", "example.org"),
         ("FORMS_TRUSTED_PROXIES", "10.0.0.300"),
         ("FORMS_ACKNOWLEDGE", "maybe"),
+        ("FORMS_MAX_HEADER_BYTES", "100"),
+        ("FORMS_HEADER_TIMEOUT", "0"),
     ],
 )
 def test_a_bad_value_names_its_variable(name, value):

@@ -1,0 +1,80 @@
+"""Request headers are bounded in size and time by the service itself, before any app code."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import psutil
+import pytest
+
+from .support import Service, valid_form
+from .test_delivery import post
+
+
+@pytest.fixture
+def limited(start_service, smtp) -> Service:
+    return start_service(smtp.port, FORMS_HEADER_TIMEOUT="2", FORMS_MAX_HEADER_BYTES="16384")
+
+
+def read_answer(sock: socket.socket) -> bytes:
+    chunks = []
+    try:
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    except (ConnectionResetError, TimeoutError):
+        pass
+    return b"".join(chunks)
+
+
+def test_headers_over_the_cap_get_431_and_the_connection_closes(limited: Service):
+    process = psutil.Process(limited.proc.pid)
+    before = process.memory_info().rss
+    sent = 0
+    with socket.create_connection(("127.0.0.1", limited.port), timeout=5) as sock:
+        sock.sendall(b"GET /api/healthz HTTP/1.1\r\nHost: x\r\nX-Filler: ")
+        try:
+            while sent < 50 * 1024 * 1024:  # an endless header line, as fast as possible
+                sock.sendall(b"a" * 65536)
+                sent += 65536
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        answer = read_answer(sock)
+    assert sent < 5 * 1024 * 1024  # cut off long before
+    assert answer.startswith(b"HTTP/1.1 431 ")
+    assert process.memory_info().rss - before < 10 * 1024 * 1024
+
+
+def test_headers_that_trickle_in_get_408_after_the_header_timeout(limited: Service):
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", limited.port), timeout=10) as sock:
+        sock.sendall(b"GET /api/healthz HTTP/1.1\r\nHost: x\r\n")
+        try:
+            for _ in range(40):  # one header byte every quarter second: under any size cap
+                sock.sendall(b"X")
+                time.sleep(0.25)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        answer = read_answer(sock)
+    assert answer.startswith(b"HTTP/1.1 408 ")
+    assert time.monotonic() - started < 6
+
+
+def test_a_connection_that_sends_nothing_is_closed(limited: Service):
+    with socket.create_connection(("127.0.0.1", limited.port), timeout=10) as sock:
+        started = time.monotonic()
+        answer = read_answer(sock)
+    assert answer.startswith(b"HTTP/1.1 408 ") and time.monotonic() - started < 5
+
+
+def test_ordinary_requests_pass_on_a_kept_alive_connection(limited: Service):
+    big_but_fine = {f"X-Header-{i}": "v" * 100 for i in range(50)}  # about 6 KB
+    with limited.client() as client:
+        for _ in range(3):
+            assert client.get("/api/healthz", headers=big_but_fine).status_code == 200
+        time.sleep(2.5)  # longer than the header timeout, between requests
+        r = client.post(
+            "/api/forms/volunteer", data=valid_form(message="m" * 1900), headers=big_but_fine
+        )
+    assert r.status_code == 303
+    post(limited)  # and the JSON path
