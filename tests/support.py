@@ -233,6 +233,8 @@ class BadSmtpServer:
                 conn, _ = self._sock.accept()
             except TimeoutError:
                 continue
+            except OSError:  # stopped: the listening socket is closed
+                return
             self.connections += 1
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 

@@ -252,15 +252,17 @@ def test_the_email_carries_exactly_the_validated_reply_to(address: str):
     result = validate(VOLUNTEER, MultiDict(valid_form(email=address)))
     if "email" in result.errors:
         return
-    validated = result.data["email"]
-    message = store.Message(1, "coordinators", 1, "V-TESTTEST", "volunteer", result.data, 0.0)
-    built = mailer.build(message, Settings())
-    parsed = email.message_from_bytes(built.as_bytes(), policy=default)
-    (reply_to,) = parsed.get_all("Reply-To")
-    (only,) = reply_to.addresses
-    local, _, domain = validated.rpartition("@")
-    assert (only.username, only.domain) == (local, domain.encode("idna").decode())
-    assert not reply_to.defects
+    local, _, domain = result.data["email"].rpartition("@")
+    expected = (local, domain.encode("idna").decode())
+    # Reply-To of the coordinators' email, To of the volunteer's acknowledgement
+    for kind, header in (("coordinators", "Reply-To"), ("acknowledgement", "To")):
+        message = store.Message(1, kind, 1, "V-TESTTEST", "volunteer", result.data, 0.0)
+        built = mailer.build(message, Settings())
+        parsed = email.message_from_bytes(built.as_bytes(), policy=default)
+        (value,) = parsed.get_all(header)
+        (only,) = value.addresses
+        assert (only.username, only.domain) == expected
+        assert not value.defects
 
 
 # ---------- text-direction controls ----------
