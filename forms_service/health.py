@@ -2,7 +2,9 @@
 
 `/api/healthz` is the cheap liveness answer anyone may have: the process runs.
 `/api/readyz` says whether a submission would be stored and delivered now: delivery
-runs, the database takes a write, its disk has room. The write is made at most once
+runs (this process's thread is alive, and some worker, here or in a separate `worker`
+process, has shown a sign of life recently: see outbox.delivery_running), the
+database takes a write, its disk has room. The write is made at most once
 per READY_CACHE_SECONDS whatever the rate of calls, and the figures (outbox counts,
 free space) are shown only to a request made directly on the server: one that came
 through a proxy (Netlify's signature or any forwarding header) gets the status alone,
@@ -20,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from . import store
-from .outbox import Worker
+from .outbox import Worker, delivery_running
 from .settings import Settings
 
 log = logging.getLogger("forms_service")
@@ -41,7 +43,8 @@ class Readiness:
         self._lock = asyncio.Lock()
 
     async def answer(self) -> tuple[int, dict[str, object]]:
-        if self.worker is not None and not self.worker.running:  # cheap: never cached
+        alive = self.worker is None or self.worker.running
+        if not (alive and delivery_running(self.settings, time.time())):  # cheap: not cached
             log.error("not ready: delivery is not running")
             return 503, {"status": "unavailable", "delivery": "not running"}
         async with self._lock:  # a burst of calls waits for one check, not one each

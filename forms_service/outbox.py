@@ -9,6 +9,10 @@ No single message can stop delivery: whatever building or sending one raises
 sets that message alone aside (a dead letter, or a retry on its own backoff),
 with a reason that names no data, and the others go on. A thread that stops
 anyway is started again by `ensure_running`.
+
+Every worker touches a file beside the database (`forms.sqlite3.delivery`, empty)
+at least every FORMS_POLL_SECONDS and before each message, so `/api/readyz` can
+tell, even from a web process run with --no-worker, whether some delivery runs.
 """
 
 from __future__ import annotations
@@ -33,6 +37,24 @@ BUSY_PAUSE_FACTOR = 9.0
 MAX_SERVER_PAUSE = 60.0
 
 
+def heartbeat_path(settings: Settings) -> Path:
+    return Path(f"{settings.database}.delivery")
+
+
+def delivery_silence(settings: Settings) -> float:
+    """The longest a running worker goes without touching its heartbeat: one message's
+    sending (bounded by the lease) or one slice of a pause, with room to spare."""
+    return 2 * settings.lease_seconds + settings.poll_seconds
+
+
+def delivery_running(settings: Settings, now: float) -> bool:
+    """Some worker (in this process or another) touched the heartbeat recently enough."""
+    try:
+        return now - heartbeat_path(settings).stat().st_mtime <= delivery_silence(settings)
+    except OSError:
+        return False
+
+
 def backoff(attempts: int, base: float) -> float:
     """Exponential backoff with jitter, so many failed messages do not retry in lockstep."""
     delay = min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, attempts - 1))
@@ -50,11 +72,13 @@ class Worker:
         self._thread = self._new_thread()
         self._next_purge = 0.0
         self._failures = 0  # the server failed this many times in a row: it is down
+        self._heartbeat = heartbeat_path(settings)
 
     def _new_thread(self) -> threading.Thread:
         return threading.Thread(target=self._run, name="outbox", daemon=True)
 
     def start(self) -> None:
+        self._beat()  # before the thread runs, so readiness never sees a gap at start
         self._thread.start()
 
     @property
@@ -82,6 +106,7 @@ class Worker:
     def _run(self) -> None:
         conn: sqlite3.Connection | None = None
         while not self._stop.is_set():
+            self._beat()
             try:
                 conn = conn or store.connect(Path(self.settings.database))
                 self._maybe_purge(conn)
@@ -113,7 +138,10 @@ class Worker:
         with one failed attempt per message."""
         if self._failures:
             pause = min(backoff(self._failures, self.settings.retry_base_seconds), MAX_SERVER_PAUSE)
-            self._stop.wait(max(delay, pause))
+            deadline = time.monotonic() + max(delay, pause)
+            while (left := deadline - time.monotonic()) > 0 and not self._stop.is_set():
+                self._beat()  # a long pause is still delivery running
+                self._stop.wait(min(left, self.settings.poll_seconds))
         else:
             self._wake.wait(delay)
         self._wake.clear()
@@ -169,6 +197,7 @@ class Worker:
         self, conn: sqlite3.Connection, message: store.Message, sent: list[int]
     ) -> bool:
         """Try one message and record the outcome; False when the server itself is down."""
+        self._beat()
         try:
             email = mailer.build(message, self.settings)
         except Exception as exc:  # a row that makes no safe email is set aside
@@ -196,6 +225,10 @@ class Worker:
             sent.append(message.id)
             log.info("%s %s: %s", message.reference, message.kind, note)
         return True
+
+    def _beat(self) -> None:
+        with contextlib.suppress(OSError):  # a read-only disk shows in readiness anyway
+            self._heartbeat.touch()
 
     def _retry_or_give_up(
         self, conn: sqlite3.Connection, message: store.Message, error: str

@@ -8,7 +8,7 @@ import socket
 import httpx
 import pytest
 
-from .support import Service
+from .support import Service, wait_until
 from .test_delivery import post
 
 
@@ -65,3 +65,22 @@ def test_a_folder_redirect_is_relative_whatever_the_host_header(service: Service
 def test_the_forms_redirects_are_relative_too(service: Service):
     r = httpx.get(f"{service.url}/api/forms/volunteer", headers={"Host": "evil.example"}, timeout=5)
     assert r.status_code == 303 and r.headers["location"].startswith("/volunteer/")
+
+
+def test_readyz_of_a_web_process_without_a_worker_follows_the_separate_worker(start_service, smtp):
+    fast = {"FORMS_SMTP_TIMEOUT": "0.5"}  # a worker is missed after 2 leases (13 s here)
+    web = start_service(smtp.port, command=("serve", "--no-worker"), **fast)
+    with web.client() as client:
+        alone = client.get("/api/readyz")
+        assert alone.status_code == 503 and alone.json()["delivery"] == "not running"
+        worker = start_service(smtp.port, command=("worker",), **fast)
+        assert client.get("/api/readyz").status_code == 200
+        reference = post(web)
+        smtp.inbox.wait_for(1)
+        assert reference in smtp.inbox.messages[0]["Subject"]
+        worker.kill()
+        wait_until(
+            lambda: client.get("/api/readyz").status_code == 503,
+            timeout=25,
+            what="readyz to notice the worker is gone",
+        )
