@@ -191,3 +191,64 @@ FIRST_SCREEN = """href => {
 def first_screen_problems(page: Page, hotline_href: str) -> list[str]:
     """Empty when the help bar's call link and the page's title are on the first screen."""
     return page.evaluate(FIRST_SCREEN, hotline_href)
+
+
+# The contrast of an element's text against what is behind it (WCAG's formula; colours
+# with alpha are blended over the first opaque background found up the tree).
+CONTRAST = """el => {
+  const parse = c => (c.match(/[\\d.]+/g) || []).map(Number);
+  const blend = (fg, bg) => {
+    const a = fg.length > 3 ? fg[3] : 1;
+    return [0, 1, 2].map(i => fg[i] * a + bg[i] * (1 - a));
+  };
+  let bg = [255, 255, 255];
+  const layers = [];
+  for (let a = el; a; a = a.parentElement) {
+    const c = parse(getComputedStyle(a).backgroundColor);
+    if (c.length > 3 && c[3] === 0) continue;
+    layers.push(c);
+    if (c.length === 3 || c[3] === 1) break;
+  }
+  if (layers.length && (layers.at(-1).length === 3 || layers.at(-1)[3] === 1)) {
+    bg = layers.pop().slice(0, 3);
+  } else if (matchMedia('(prefers-color-scheme: dark)').matches) {
+    bg = parse(getComputedStyle(document.body).backgroundColor).slice(0, 3);
+  }
+  for (const layer of layers.reverse()) bg = blend(layer, bg);
+  const fg = blend(parse(getComputedStyle(el).color), bg);
+  const lum = rgb => {
+    const [r, g, b] = rgb.map(v => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [hi, lo] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}"""
+
+
+def link_contrast_problems(page: Page, minimum: float = 4.5) -> list[str]:
+    """Every visible link's text contrast as it is, under the pointer and with focus."""
+    problems = []
+    # no fading between states (through the CSSOM, which the page's CSP allows)
+    page.evaluate("document.querySelectorAll('a').forEach(a => a.style.transition = 'none')")
+    links = page.locator("a:visible")
+    for i in range(links.count()):
+        link = links.nth(i)
+        if not link.inner_text().strip() or link.evaluate("a => !!a.closest('.md-header')"):
+            continue  # icon links, and the header's white-on-indigo (tested by axe)
+        if link.evaluate("a => a.classList.contains('md-skip')"):
+            continue  # off screen until focused; axe checks it then
+        for state in ("rest", "hover", "focus"):
+            if state == "hover":
+                link.hover(timeout=5000)
+            elif state == "focus":
+                page.mouse.move(0, 0)
+                link.focus()
+            ratio = link.evaluate(CONTRAST)
+            if ratio < minimum:
+                problems.append(f"{link.inner_text().strip()[:30]!r} {state}: {ratio:.2f}:1")
+        page.mouse.move(0, 0)
+        link.evaluate("a => a.blur()")
+    return problems

@@ -12,6 +12,7 @@ from .browser import (
     csp_violations,
     exit_problems,
     first_screen_problems,
+    link_contrast_problems,
     new_guarded,
 )
 from .support import Service
@@ -89,6 +90,37 @@ def test_every_page_on_a_phone_and_a_desktop(browser, site_service, site_pages, 
     assert g.foreign == [], "requests left the site"
     g.context.close()
     assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_links_are_readable_at_rest_under_the_pointer_and_with_focus(browser, site_service, scheme):
+    """4.5:1 in every state, including the error summary's links under the pointer."""
+    g = new_guarded(browser, site_service.url, viewport=DESKTOP, color_scheme=scheme)
+    page = g.new_page()
+    problems = []
+    for path in ("/", "/get-help/", "/blog/", "/volunteer/"):
+        page.goto(site_service.url + path)
+        if path == "/volunteer/":
+            page.click(".vf-submit")
+            page.locator("#vf-summary").wait_for(state="visible")
+        problems += [f"{path}: {p}" for p in link_contrast_problems(page)]
+    g.context.close()
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_theme_follows_the_device_without_a_toggle_or_storage(browser, site_service):
+    backgrounds = {}
+    for scheme in ("light", "dark"):
+        g = new_guarded(browser, site_service.url, color_scheme=scheme)
+        page = g.new_page()
+        page.goto(site_service.url + "/")
+        backgrounds[scheme] = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert page.locator("[data-md-component=palette], label[for^=__palette]").count() == 0
+        storage = page.evaluate("localStorage.length + sessionStorage.length")
+        assert storage == 0 and g.context.cookies() == []
+        g.context.close()
+    assert backgrounds["light"] == "rgb(255, 255, 255)"
+    assert backgrounds["dark"] != backgrounds["light"]
 
 
 def test_help_bar_is_a_named_landmark_and_the_exit_says_emergency_first(guarded, site_service):
