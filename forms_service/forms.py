@@ -84,7 +84,7 @@ VOLUNTEER = Form(
             hint="Choose any that interest you. No paralegal training is needed for most.",
             choices=(
                 ("legal-research", "Legal research and drafting"),
-                ("documents", "Document preparation and organisation"),
+                ("documents", "Document preparation and organization"),
                 ("translation", "Translation or interpreting"),
                 ("admin", "Administrative support"),
                 ("fundraising", "Fundraising and events"),

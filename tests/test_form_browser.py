@@ -102,7 +102,7 @@ def test_keyboard_only_volunteer_reaches_the_coordinators(open_form, smtp, js):
     (message,) = smtp.inbox.wait_for(1)
     body = text_part(message)
     assert "Keyboard Kim" in body and "+1 555 010 2000" in body
-    assert "Document preparation and organisation; Translation or interpreting" in body
+    assert "Document preparation and organization; Translation or interpreting" in body
     assert "Student" in body and "    8\n" in body
     assert "Weekday evenings.\n    Happy to help with documents." in body
     assert message["Reply-To"] == "kim@example.com"

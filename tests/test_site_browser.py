@@ -123,6 +123,21 @@ def test_the_theme_follows_the_device_without_a_toggle_or_storage(browser, site_
     assert backgrounds["dark"] != backgrounds["light"]
 
 
+def test_the_911_line_is_at_least_body_size(guarded, site_service):
+    page = guarded.new_page()
+    page.set_viewport_size(PHONE)
+    page.goto(site_service.url + "/get-help/")
+    sizes = page.evaluate(
+        """() => {
+          const size = el => parseFloat(getComputedStyle(el).fontSize);
+          const line = document.querySelector('.admonition a[href="tel:911"]').closest('p');
+          const body = document.querySelector('.md-content article > p');
+          return [size(line), size(body)];
+        }"""
+    )
+    assert sizes[0] >= sizes[1] > 0
+
+
 def test_help_bar_is_a_named_landmark_and_the_exit_says_emergency_first(guarded, site_service):
     page = guarded.new_page()
     page.goto(site_service.url + "/how-we-work/")

@@ -1,0 +1,98 @@
+"""The words on the site: true to the organization's article and to what the site does."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .support import ROOT
+
+DOCS = ROOT / "docs"
+SITE_TEXT = [
+    *DOCS.rglob("*.md"),
+    *(ROOT / "overrides").rglob("*.html"),
+    ROOT / "forms_service" / "forms.py",
+]
+BRITISH = re.compile(
+    r"\b\w*(?:organis|recognis|realis|apologis|prioritis|summaris|specialis|minimis)\w*"
+    r"|\b(?:colours?|neighbours?|favour\w*|behaviour\w*|honour\w*|labour|centre|programme"
+    r"|counsell\w*|travell\w*|judgement|licence|catalogue|enrolment)\b",
+    re.I,
+)
+# A promise about what the organization does, which only its own article can make.
+POLICY = re.compile(
+    r"within (?:a|one|\d+) (?:day|week|month|year)s?|we (?:never|always|will)\b|"
+    r"\bagree to\b|\bwe reply\b|usually within",
+    re.I,
+)
+MARKER = "[to confirm]"
+
+
+def paragraphs(path: Path) -> list[str]:
+    body = path.read_text(encoding="utf-8").split("---", 2)[-1]
+    return [p for p in re.split(r"\n\s*\n", body) if p.strip()]
+
+
+def page(name: str) -> str:
+    return (DOCS / name).read_text(encoding="utf-8")
+
+
+def test_us_spelling_throughout():
+    found = []
+    for path in SITE_TEXT:
+        text = re.sub(r"https?://\S+", "", path.read_text(encoding="utf-8"))  # addresses
+        text = text.replace("International Labour Organization", "")  # a proper name
+        found += [f"{path.relative_to(ROOT)}: {word}" for word in BRITISH.findall(text)]
+    assert found == []
+
+
+def test_survivors_are_safe_not_rescued():
+    for path in DOCS.rglob("*.md"):
+        assert "rescued" not in path.read_text(encoding="utf-8").lower(), path
+    assert "once they are safe" in page("index.md")
+    assert "once they are safe" in page("get-help.md")
+
+
+def test_policies_not_in_the_article_are_marked_to_confirm():
+    unmarked = [
+        f"{path.relative_to(ROOT)}: {p.strip()[:70]}"
+        for path in DOCS.rglob("*.md")
+        for p in paragraphs(path)
+        if POLICY.search(p) and MARKER not in p
+    ]
+    assert unmarked == []
+
+
+def test_every_figure_cites_its_source():
+    uncited = [
+        f"{path.relative_to(ROOT)}: {p.strip()[:70]}"
+        for path in DOCS.rglob("*.md")
+        for p in paragraphs(path)
+        if re.search(r"\d[\d.,]*\s+(?:million|billion|percent|%)", p)
+        and not re.search(r"\]\(https://|\]\[\w+\]", p)
+    ]
+    assert uncited == []
+
+
+def test_safety_and_privacy_say_what_the_browser_still_keeps():
+    for name in ("safety.md", "privacy.md"):
+        text = " ".join(page(name).split())
+        assert "nothing is saved on your device" not in text.lower(), name
+        assert "nothing is stored on your device" not in text.lower(), name
+        assert "every page of this site you" in text, name
+        assert "no cookies" in text.lower() or "sets no cookies" in text, name
+        assert "not to keep" in text, name  # pages sent with no-store
+    safety = " ".join(page("safety.md").split())
+    assert "The surest step: close the tab or window" in safety
+    for keys in ("<kbd>Ctrl</kbd> + <kbd>W</kbd>", "<kbd>Command</kbd> + <kbd>W</kbd>"):
+        assert keys in safety
+    assert "On a phone" in safety
+    assert "https://www.techsafety.org/" in safety and "NNEDV" in safety
+    assert "which may be another page of this site" in safety
+
+
+def test_contact_page_warns_about_email_and_asks_for_a_safe_way_to_reach_back():
+    text = " ".join(page("contact.md").split())
+    assert "Email and Facebook messages leave a record" in text
+    assert "Sent** folder" in text
+    assert "Tell us how and when it is safe to reach you" in text

@@ -1,0 +1,98 @@
+"""The launch guard: stand-ins fail a production build on Netlify and only warn elsewhere."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from overrides.hooks.launch_guard import find_stand_ins
+
+from .support import ROOT
+
+SITE_SOURCES = ("mkdocs.yml", "netlify.toml", "docs", "overrides")
+
+
+def build(root: Path, context: str | None, out: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "CONTEXT"}
+    env["NO_MKDOCS_2_WARNING"] = "1"
+    if context:
+        env["CONTEXT"] = context
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_each_kind_of_stand_in_is_found_with_its_place(tmp_path: Path):
+    (tmp_path / "page.md").write_text(
+        "Write to [us](mailto:volunteer@example.org).\n"
+        "Our [page](https://www.facebook.com/).\n"
+        "Our real [page](https://www.facebook.com/TheMissionPage).\n"
+        "[to confirm] We reply within a week.\n"
+        "Nothing to see here.\n"
+    )
+    (tmp_path / "netlify.toml").write_text('to = "https://forms.example.org/api/:splat"\n')
+    found = find_stand_ins(tmp_path, [tmp_path])
+    assert [(s.path, s.line) for s in found] == [
+        ("netlify.toml", 1),
+        ("page.md", 1),
+        ("page.md", 2),
+        ("page.md", 4),
+    ]
+    assert "Facebook placeholder" in found[2].what and "to confirm" in found[3].what
+
+
+def test_production_build_fails_with_the_list(tmp_path: Path):
+    result = build(ROOT, "production", tmp_path / "site")
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "Launch guard:" in output and "must be replaced" in output
+    for place in ("docs/contact.md:", "mkdocs.yml:5", "netlify.toml:", "docs/privacy.md:"):
+        assert place in output, place
+    assert "Facebook placeholder" in output and "a statement to confirm" in output
+    assert not (tmp_path / "site" / "index.html").exists()
+
+
+def test_preview_and_local_builds_list_stand_ins_and_go_on(tmp_path: Path):
+    for context in ("deploy-preview", None):
+        out = tmp_path / str(context)
+        result = build(ROOT, context, out)
+        assert result.returncode == 0, result.stderr
+        assert "Launch guard: " in result.stderr and "stand-in(s) left" in result.stderr
+        assert (out / "index.html").is_file()
+        shown = (out / "privacy" / "index.html").read_text()
+        assert '<mark class="to-confirm">To confirm:</mark>' in shown
+        assert "[to confirm]" not in shown
+
+
+def test_production_build_passes_once_every_stand_in_is_replaced(tmp_path: Path):
+    root = tmp_path / "repo"
+    for name in SITE_SOURCES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, root / name)
+        else:
+            root.mkdir(exist_ok=True)
+            shutil.copy(source, root / name)
+    for path in [p for p in root.rglob("*") if p.is_file() and p.suffix in {".md", ".txt"}] + [
+        root / "mkdocs.yml",
+        root / "netlify.toml",
+    ]:
+        text = path.read_text(encoding="utf-8")
+        text = text.replace("example.org", "themission.test")
+        text = re.sub(
+            r"https://www\.facebook\.com/\)", "https://www.facebook.com/TheMission)", text
+        )
+        text = re.sub(r"\[to confirm\]\s*", "", text)
+        path.write_text(text, encoding="utf-8")
+    result = build(root, "production", tmp_path / "site")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Launch guard" not in result.stderr
