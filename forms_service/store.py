@@ -274,7 +274,8 @@ def claim(conn: sqlite3.Connection, now: float, lease: float, limit: int) -> lis
     """Take up to `limit` due messages for this worker alone, until the lease runs out.
 
     A message left in 'sending' by a worker that died is due again once its
-    lease has expired, so nothing stays stuck.
+    lease has expired, so nothing stays stuck. One whose stored data cannot be
+    read becomes a dead letter here, so it cannot stop the batch it is in.
     """
     with transaction(conn):
         rows = conn.execute(
@@ -297,18 +298,31 @@ def claim(conn: sqlite3.Connection, now: float, lease: float, limit: int) -> lis
                 (json.dumps([row["submission_id"] for row in rows]),),
             )
         }
-    messages = [
-        Message(
-            id=row["id"],
-            kind=row["kind"],
-            attempts=row["attempts"],
-            reference=subs[row["submission_id"]]["reference"],
-            form=subs[row["submission_id"]]["form"],
-            data=json.loads(subs[row["submission_id"]]["data"]),
-            created_at=subs[row["submission_id"]]["created_at"],
+        messages: list[Message] = []
+        unreadable: list[tuple[int]] = []
+        for row in rows:
+            sub = subs[row["submission_id"]]
+            try:
+                data = json.loads(sub["data"])
+            except ValueError:  # damaged on disk: set aside, never in the way of the others
+                unreadable.append((row["id"],))
+                continue
+            messages.append(
+                Message(
+                    id=row["id"],
+                    kind=row["kind"],
+                    attempts=row["attempts"],
+                    reference=sub["reference"],
+                    form=sub["form"],
+                    data=data,
+                    created_at=sub["created_at"],
+                )
+            )
+        conn.executemany(
+            "UPDATE outbox SET status = 'dead', claimed_until = NULL,"
+            " last_error = 'stored data unreadable' WHERE id = ?",
+            unreadable,
         )
-        for row in rows
-    ]
     return sorted(messages, key=lambda m: m.id)
 
 

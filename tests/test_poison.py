@@ -31,12 +31,12 @@ ENCODED_WORDS = [
 ]
 
 
-def stored_as_an_older_version_would(service: Service, address: str) -> str:
+def stored_as_an_older_version_would(service: Service, address: str, data: str = "") -> str:
     """A submission written straight into the database, as before intake refused it."""
     reference = store.new_reference()
     conn = store.connect(service.database)
     with store.transaction(conn):
-        data = json.dumps(valid_form(name="Stored earlier", email=address))
+        data = data or json.dumps(valid_form(name="Stored earlier", email=address))
         cur = conn.execute(
             "INSERT INTO submissions (reference, form, data, fingerprint, created_at)"
             " VALUES (?, 'volunteer', ?, ?, ?)",
@@ -84,6 +84,18 @@ def test_a_poison_row_already_stored_is_set_aside_and_delivery_goes_on(
     assert listing.count("(could not build the email: UnsafeAddress)") == 3
     assert "evil" not in service.log() and "=?" not in service.log()
     assert service.client().get("/api/readyz").status_code == 200
+
+
+def test_a_row_damaged_on_disk_is_set_aside_and_delivery_goes_on(service, smtp):
+    damaged = stored_as_an_older_version_would(service, "", data='{"name": "cut sho')
+    reference = post(service, name="After the damage")
+    (message,) = smtp.inbox.wait_for(1)
+    assert reference in message["Subject"]
+    rows = service.rows(
+        "SELECT s.reference, o.status, o.last_error FROM outbox o"
+        " JOIN submissions s ON s.id = o.submission_id"
+    )
+    assert (damaged, "dead", "stored data unreadable") in rows
 
 
 def test_an_internationalised_domain_is_sent_in_punycode(service: Service, smtp: SmtpServer):
