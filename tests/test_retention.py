@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import shutil
 import sqlite3
 import stat
 import subprocess
@@ -64,10 +65,13 @@ def test_purge_removes_everything_past_retention_from_the_files_too(start_servic
     for gone in (b"Purgemarker", b"gone1@example", b"gone2@example", b"gone3@example"):
         assert gone not in contents
     assert b"Keptmarker" in contents
-    strings = subprocess.run(
-        ["strings", service.database, f"{service.database}-wal"], capture_output=True, text=True
-    )
-    assert "Purgemarker" not in strings.stdout
+    if shutil.which("strings"):  # binutils: what an operator would run; bytes checked above
+        strings = subprocess.run(
+            ["strings", service.database, f"{service.database}-wal"],
+            capture_output=True,
+            text=True,
+        )
+        assert "Purgemarker" not in strings.stdout
 
 
 def test_acknowledgement_records_are_keyed_hashes(start_service, smtp):
