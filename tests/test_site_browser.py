@@ -4,6 +4,8 @@ copy kept by the browser, no CSP violation, no WCAG 2.2 A/AA violation."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from .browser import (
@@ -24,6 +26,7 @@ PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 ZOOMED = {"width": 640, "height": 400}  # a 1280 x 800 screen at 200% zoom
 HOTLINE_HREF = "tel:+18883737888"
+SHIFT_BATCH = 4  # tabs pressed in turn: few enough that a round stays well under 1.5 s
 
 
 @pytest.fixture
@@ -225,6 +228,41 @@ def test_pressing_shift_three_times_in_five_seconds_leaves(guarded, site_service
     assert guarded.exits and guarded.foreign == []
     page.go_back()
     assert page.url == site_service.url + "/"  # the page before, not the page left
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360x740", "1280x800"])
+def test_shift_three_times_leaves_every_page_and_back_does_not_return(
+    browser, site_service, site_pages, viewport
+):
+    """Every built page, each in a tab of its own after another page of the site: three
+    presses 1.5 s apart reach the (intercepted) destination, and Back shows the page
+    before, never the page left."""
+    g = new_guarded(browser, site_service.url, viewport=viewport)
+    problems = []
+    for batch in range(0, len(site_pages), SHIFT_BATCH):
+        tabs = []
+        for path in site_pages[batch : batch + SHIFT_BATCH]:
+            before = "/get-help/" if path == "/" else "/"
+            tab = g.new_page()
+            tab.goto(site_service.url + before)
+            tab.goto(site_service.url + path)
+            tabs.append((path, before, tab))
+        start = time.monotonic()
+        for press in range(3):  # each round starts 1.5 s after the last, so each tab's do too
+            wait_ms = (start + 1.5 * press - time.monotonic()) * 1000
+            if wait_ms > 0:
+                tabs[0][2].wait_for_timeout(wait_ms)
+            for _, _, tab in tabs:
+                tab.keyboard.press("Shift")
+        for path, before, tab in tabs:
+            tab.wait_for_url("https://www.weather.gov/**")
+            tab.go_back()
+            if tab.url != site_service.url + before:
+                problems.append(f"{path}: Back showed {tab.url}")
+            tab.close()
+    assert g.foreign == [] and len(g.exits) >= len(site_pages)
+    g.context.close()
+    assert problems == []
 
 
 def test_shift_presses_expire_after_five_seconds_and_capitals_do_not_count(guarded, site_service):
