@@ -126,6 +126,31 @@ def test_the_theme_follows_the_device_without_a_toggle_or_storage(browser, site_
     assert backgrounds["dark"] != backgrounds["light"]
 
 
+@pytest.mark.parametrize("width", [320, 360])
+def test_exit_stays_on_top_of_the_phone_search_and_clear_of_what_is_typed(
+    guarded, site_service, width
+):
+    page = guarded.new_page()
+    page.set_viewport_size({"width": width, "height": 640})
+    page.goto(site_service.url + "/safety/")
+    page.locator(".md-header label.md-header__button[for=__search]").click()
+    search = page.locator("input.md-search__input")
+    search.press_sequentially("what my browser keeps")
+    page.evaluate(SETTLE_ANIMATIONS)
+    assert exit_problems(page) == []
+    exit_box = page.locator("[data-quick-exit]").bounding_box()
+    typed_right = page.evaluate(
+        """() => {
+          const input = document.querySelector('input.md-search__input');
+          const r = input.getBoundingClientRect();
+          return r.right - parseFloat(getComputedStyle(input).paddingRight);
+        }"""
+    )
+    assert typed_right <= exit_box["x"]
+    page.locator("[data-quick-exit]").click()
+    page.wait_for_url("https://www.weather.gov/**")
+
+
 def test_the_911_line_is_at_least_body_size(guarded, site_service):
     page = guarded.new_page()
     page.set_viewport_size(PHONE)
