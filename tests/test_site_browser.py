@@ -126,16 +126,21 @@ def test_the_theme_follows_the_device_without_a_toggle_or_storage(browser, site_
     assert backgrounds["dark"] != backgrounds["light"]
 
 
-@pytest.mark.parametrize("width", [320, 360])
+@pytest.mark.parametrize(
+    "viewport",
+    [{"width": 320, "height": 568}, PHONE, {"width": 768, "height": 1024}, ZOOMED],
+    ids=["320", "360", "768", "200%"],
+)
 def test_exit_stays_on_top_of_the_phone_search_and_clear_of_what_is_typed(
-    guarded, site_service, width
+    guarded, site_service, viewport
 ):
     page = guarded.new_page()
-    page.set_viewport_size({"width": width, "height": 640})
+    page.set_viewport_size(viewport)
     page.goto(site_service.url + "/safety/")
     page.locator(".md-header label.md-header__button[for=__search]").click()
     search = page.locator("input.md-search__input")
-    search.press_sequentially("what my browser keeps")
+    search.press_sequentially("safety")
+    page.locator(".md-search-result__item").first.wait_for()
     page.evaluate(SETTLE_ANIMATIONS)
     assert exit_problems(page) == []
     exit_box = page.locator("[data-quick-exit]").bounding_box()
@@ -147,8 +152,121 @@ def test_exit_stays_on_top_of_the_phone_search_and_clear_of_what_is_typed(
         }"""
     )
     assert typed_right <= exit_box["x"]
+    assert axe_violations(page) == []
     page.locator("[data-quick-exit]").click()
     page.wait_for_url("https://www.weather.gov/**")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 740, "height": 360}], ids=["360", "740"])
+def test_one_tap_on_exit_leaves_with_the_menu_open(browser, site_service, viewport):
+    g = new_guarded(browser, site_service.url, viewport=viewport, has_touch=True, is_mobile=True)
+    page = g.new_page()
+    page.goto(site_service.url + "/reintegration/healing/")
+    page.locator(".md-header label.md-header__button[for=__drawer]").click()
+    page.evaluate(SETTLE_ANIMATIONS)
+    assert page.locator(".md-sidebar--primary .md-nav__link").first.is_visible()
+    assert exit_problems(page) == []
+    box = page.locator("[data-quick-exit]").bounding_box()
+    page.touchscreen.tap(box["x"] + box["width"] * 0.7, box["y"] + box["height"] / 2)
+    page.wait_for_url("https://www.weather.gov/**")
+    g.context.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360x740", "1280x800"])
+def test_focus_is_never_hidden_under_the_sticky_header(guarded, site_service, viewport):
+    """Shift+Tab back up the volunteer form: each control stays clear of the header."""
+    page = guarded.new_page()
+    page.set_viewport_size(viewport)
+    page.goto(site_service.url + "/volunteer/")
+    page.locator(".vf-submit").focus()
+    hidden = []
+    for _ in range(14):
+        page.keyboard.press("Shift+Tab")
+        state = page.evaluate(
+            """() => {
+              const r = document.activeElement.getBoundingClientRect();
+              const h = document.querySelector('.md-header').getBoundingClientRect();
+              return [document.activeElement.name || document.activeElement.id, r.top, h.bottom];
+            }"""
+        )
+        if state[1] < state[2] - 1:
+            hidden.append(state)
+    assert hidden == []
+
+
+def test_exit_is_the_first_stop_after_the_help_bar(guarded, site_service):
+    page = guarded.new_page()
+    page.set_viewport_size(PHONE)
+    page.goto(site_service.url + "/safety/")
+    stops = []
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate("document.activeElement.textContent.trim()"))
+    assert stops[1:4] == ["Call 1-888-373-7888", "Text 233733", "Browsing safely"]
+    assert "Exit this page" in stops[4]
+
+
+@pytest.mark.parametrize("width", [320, 360, 412])
+def test_exit_stays_whole_and_on_screen_with_large_text(guarded, site_service, width):
+    """Text enlarged by the browser or the phone (here 1.5 times), not page zoom."""
+    page = guarded.new_page()
+    page.set_viewport_size({"width": width, "height": 740})
+    page.goto(site_service.url + "/get-help/")
+    page.evaluate("document.documentElement.style.fontSize = '187.5%'")  # CSSOM: CSP allows it
+    page.evaluate(SETTLE_ANIMATIONS)
+    assert exit_problems(page) == []
+    whole = page.evaluate(
+        """() => {
+          const a = document.querySelector('[data-quick-exit]');
+          return a.scrollWidth <= a.clientWidth + 1 &&
+            document.documentElement.scrollWidth <= innerWidth;
+        }"""
+    )
+    assert whole
+
+
+def test_shift_progress_shows_in_forced_colors(browser, site_service):
+    g = new_guarded(browser, site_service.url, forced_colors="active")
+    page = g.new_page()
+    page.goto(site_service.url + "/safety/")
+    page.keyboard.press("Shift")
+    dot = page.locator("[data-quick-exit-progress] > span.is-on")
+    assert dot.count() == 1
+    background = dot.evaluate("d => getComputedStyle(d).backgroundColor")
+    assert background not in ("rgba(0, 0, 0, 0)", "transparent")
+    g.context.close()
+
+
+def test_shift_hint_shows_only_where_shift_works(browser, site_service):
+    for javascript in (True, False):
+        g = new_guarded(browser, site_service.url, viewport=DESKTOP, java_script_enabled=javascript)
+        page = g.new_page()
+        page.goto(site_service.url + "/")
+        assert page.locator(".help-bar__shortcut").is_visible() == javascript
+        g.context.close()
+
+
+def test_shift_in_form_fields_shift_click_and_long_presses(guarded, site_service):
+    """Typing in the volunteer form (some input methods switch language with Shift
+    alone) and Shift+click never count; a long, firm press counts once."""
+    page = guarded.new_page()
+    page.set_viewport_size(DESKTOP)
+    page.goto(site_service.url + "/volunteer/")
+    page.locator("textarea").first.click()
+    for _ in range(3):
+        page.keyboard.press("Shift")
+    assert shift_status(page)[1] == 0
+    page.locator("h1").click()
+    for _ in range(3):
+        page.keyboard.down("Shift")
+        page.mouse.click(600, 400)
+        page.keyboard.up("Shift")
+    assert shift_status(page)[1] == 0
+    page.keyboard.down("Shift")
+    page.keyboard.down("Shift")  # auto-repeat while held
+    page.keyboard.up("Shift")
+    assert shift_status(page)[1] == 1
+    assert page.url == site_service.url + "/volunteer/" and guarded.exits == []
 
 
 def test_the_911_line_is_at_least_body_size(guarded, site_service):

@@ -69,7 +69,12 @@ def is_production() -> bool:
 
 def on_config(config: Any, **kwargs: Any) -> Any:
     root = Path(config["config_file_path"]).parent
-    sources = [Path(config["docs_dir"]), root / "mkdocs.yml", root / "netlify.toml"]
+    sources = [
+        Path(config["docs_dir"]),
+        root / "overrides",
+        root / "mkdocs.yml",
+        root / "netlify.toml",
+    ]
     found = find_stand_ins(root, [s for s in sources if s.exists()])
     if not found:
         return config
@@ -88,4 +93,4 @@ def on_config(config: Any, **kwargs: Any) -> Any:
 
 
 def on_page_content(html: str, **kwargs: Any) -> str:
-    return html.replace(MARKER, MARKER_HTML) if MARKER in html else html
+    return STAND_INS["a statement to confirm"].sub(MARKER_HTML, html)

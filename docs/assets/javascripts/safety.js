@@ -4,8 +4,8 @@
  * neutral page. The link works without JavaScript. With it, the page is hidden
  * first and the current history entry is replaced, so Back leads to the page
  * before this one, not to this one. Pressing Shift on its own three times within
- * five seconds does the same; each press fills a dot on the button and is
- * announced politely. A page brought back from the back-forward cache after an
+ * five seconds (outside the volunteer form's fields) does the same; each press
+ * fills a dot on the button and is announced politely. A page brought back from the back-forward cache after an
  * exit stays hidden and leaves again. */
 (function () {
   "use strict";
@@ -68,18 +68,30 @@
     show(count, "Shift, press " + left + " more " + (left === 1 ? "time" : "times") + " to exit.");
   }
 
-  // Only a Shift pressed and released on its own counts: typing capitals does not.
+  // Only a Shift pressed and released on its own counts, however long it is held:
+  // typing capitals, Shift+click and switching an input method's language do not.
+  // Nor does Shift while typing in a form field (not the search box), where some
+  // input methods switch language with Shift alone.
+  function typingInForm() {
+    var el = document.activeElement;
+    return !!el && !el.classList.contains("md-search__input") &&
+      (el.isContentEditable || el.tagName === "TEXTAREA" || el.tagName === "SELECT" ||
+       (el.tagName === "INPUT" && !/^(checkbox|radio|submit|button|reset)$/.test(el.type)));
+  }
   document.addEventListener("keydown", function (event) {
     if (event.key === "Shift") {
-      shiftAlone = !event.repeat;
+      if (!event.repeat) shiftAlone = !event.isComposing && !typingInForm();
     } else {
       shiftAlone = false;
       if (presses) reset();
     }
   });
+  document.addEventListener("pointerdown", function () {
+    shiftAlone = false;
+  });
   document.addEventListener("keyup", function (event) {
     if (event.key !== "Shift") return;
-    if (shiftAlone) pressed();
+    if (shiftAlone && !event.isComposing) pressed();
     shiftAlone = false;
   });
 })();
