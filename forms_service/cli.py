@@ -25,6 +25,7 @@ from .private import create_private, touch_private
 from .settings import Settings, SettingsError
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_LIMIT = 100_000
 
 
 def configure_logging(settings: Settings) -> None:
@@ -117,14 +118,19 @@ def cmd_list(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
         reason = f"  ({row['last_error']})" if row["last_error"] else ""
         print(
             f"{row['id']:>6}  {row['reference']}  {_when(row['created_at'])}  "
-            f"{row['status'] or '-':<8} {data.get('name', '')} <{data.get('email', '')}>{reason}",
+            f"{row['status'] or '-':<8} {mailer.inert(data.get('name', ''))}"
+            f" <{data.get('email', '')}>{reason}",
             file=out,
         )
     return 0
 
 
 def cmd_show(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    row = store.find(_connect(settings), args.id)
+    conn = _connect(settings)
+    try:
+        row = store.find(conn, args.id)
+    except OverflowError:  # an id past SQLite's integers: no such submission
+        row = None
     if row is None:
         print(f"No submission {args.id}.", file=sys.stderr)
         return 1
@@ -138,7 +144,7 @@ def cmd_show(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     for field in form.fields:
         value = data.get(field.name, "")
         shown = ", ".join(value) if isinstance(value, list) else value
-        print(f"{field.label}: {shown}", file=out)
+        print(f"{field.label}: {mailer.inert(shown)}", file=out)
     return 0
 
 
@@ -161,11 +167,12 @@ def cmd_export(settings: Settings, args: argparse.Namespace, out: TextIO) -> int
         ]
         writer.writerow(
             [row["reference"], _when(row["created_at"]), row["status"] or ""]
-            + [spreadsheet_safe(v) for v in values]
+            + [spreadsheet_safe(mailer.inert(v)) for v in values]
         )
     text = "\ufeff" + buffer.getvalue()  # the BOM makes spreadsheets read UTF-8
     if args.output:
-        fd = create_private(Path(args.output), truncate=True)
+        target = _new_output(settings, Path(args.output), "export", replace=args.force)
+        fd = create_private(target, truncate=True)
         with open(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
         print(f"Wrote {len(rows)} submission(s) to {args.output}", file=sys.stderr)
@@ -195,10 +202,7 @@ def cmd_purge(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_backup(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     """SQLite's online backup: a consistent copy even while the service runs."""
-    target_path = Path(args.path)
-    live = [settings.database, *(Path(f"{settings.database}{s}") for s in ("-wal", "-shm"))]
-    if any(_same_file(target_path, path) for path in live):
-        raise Refused(f"{args.path} is the live database: give the backup a path of its own.")
+    target_path = _new_output(settings, Path(args.path), "backup", replace=_is_database)
     source = _connect(settings)
     touch_private(target_path)
     target = sqlite3.connect(target_path)
@@ -208,6 +212,39 @@ def cmd_backup(settings: Settings, args: argparse.Namespace, out: TextIO) -> int
         target.close()
     print(f"Backed up {settings.database} to {args.path}", file=out)
     return 0
+
+
+def _live_files(settings: Settings) -> list[Path]:
+    """The service's own files: writing over any of them loses submissions or the key."""
+    db = settings.database
+    return [db, *(Path(f"{db}{end}") for end in ("-wal", "-shm", ".key", ".delivery"))]
+
+
+def _new_output(
+    settings: Settings, path: Path, what: str, *, replace: bool | Callable[[Path], bool]
+) -> Path:
+    """`path` if an operator's output may go there; Refused (before any change) otherwise.
+
+    Never one of the live files, a folder or a path in a folder that does not exist; an
+    existing file only when `replace` says so (--force, or a former backup).
+    """
+    if any(_same_file(path, live) for live in _live_files(settings)):
+        raise Refused(f"{path} is the live database: give the {what} a path of its own.")
+    if path.is_dir():
+        raise Refused(f"{path} is a folder: give the {what} a file name.")
+    if not path.parent.is_dir():
+        raise Refused(f"no folder {path.parent}: create it first, or choose another path.")
+    if path.exists() and not (replace(path) if callable(replace) else replace):
+        hint = "add --force to replace it" if what == "export" else "it is not a database"
+        raise Refused(f"{path} already exists ({hint}): nothing was written.")
+    return path
+
+
+def _is_database(path: Path) -> bool:
+    """An existing file a backup may replace: an SQLite database (a former backup) or empty."""
+    with path.open("rb") as f:
+        head = f.read(16)
+    return head in (b"", b"SQLite format 3\0")
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -264,6 +301,12 @@ def _days(raw: str) -> int:
     return int(raw)
 
 
+def _limit(raw: str) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {MAX_LIMIT}")
+    return int(raw)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="forms-service", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -276,12 +319,13 @@ def parser() -> argparse.ArgumentParser:
                 help="do not deliver email here; run `forms-service worker` separately",
             )
         if name == "list":
-            cp.add_argument("--limit", type=int, default=50)
+            cp.add_argument("--limit", type=_limit, default=50, help="1 to 100000")
         if name == "show":
             cp.add_argument("id", help="reference (V-XXXXXXXX) or id")
         if name == "export":
             cp.add_argument("--csv", action="store_true", default=True, help="CSV (the default)")
             cp.add_argument("--output", "-o", help="write to this file instead of the screen")
+            cp.add_argument("--force", action="store_true", help="replace an existing file")
         if name == "backup":
             cp.add_argument("path", help="the file to write the copy to")
         if name == "purge":

@@ -174,3 +174,82 @@ def test_backup_onto_the_live_database_is_refused(service: Service, smtp: SmtpSe
         assert result.returncode == 2 and "is the live database" in result.stderr
     assert service.rows("SELECT reference FROM submissions") == [(reference,)]
     assert service.rows("PRAGMA integrity_check") == [("ok",)]
+
+
+def test_export_onto_a_live_file_is_refused_and_changes_nothing(start_service, tmp_path):
+    service = start_service(None, FORMS_ACKNOWLEDGE="true")  # the key file exists too
+    reference = post(service)
+    database = service.database
+    live = [database, *(Path(f"{database}{end}") for end in ("-wal", "-shm", ".key"))]
+    mail = service.workdir / "mail"
+    wait_until(lambda: len(list(mail.glob(f"{reference}*.eml"))) == 2, what="both emails")
+    before = {path: path.read_bytes() for path in (live[0], live[3])}
+    assert all(before.values())
+    link = tmp_path / "link.csv"
+    link.symlink_to(database)
+    for target in [*live, link]:
+        result = cli(service, "export", "-o", str(target), "--force")
+        assert result.returncode == 2 and "is the live database" in result.stderr, target
+    assert {path: path.read_bytes() for path in before} == before
+    assert live[1].read_bytes()[:3] == bytes.fromhex("377f06")  # still a write-ahead log
+    assert service.rows("SELECT reference FROM submissions") == [(reference,)]
+    assert cli(service, "stats").returncode == 0
+
+
+def test_an_existing_file_is_replaced_by_export_only_with_force(
+    umask_022, service: Service, tmp_path
+):
+    reference = post(service)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    result = cli(service, "export", "-o", str(notes))
+    assert result.returncode == 2 and "--force" in result.stderr
+    assert notes.read_text() == "my notes\n" and mode(notes) == 0o644
+    assert cli(service, "export", "-o", str(notes), "--force").returncode == 0
+    assert reference in notes.read_text() and mode(notes) == 0o600
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("backup", "{dir}"),
+        ("backup", "{dir}/missing/b.sqlite3"),
+        ("backup", "{dir}/notes.txt"),
+        ("export", "-o", "{dir}"),
+        ("export", "-o", "{dir}/missing/e.csv"),
+        ("show", "99999999999999999999999"),
+        ("list", "--limit", "99999999999999999999999"),
+        ("list", "--limit", "-1"),
+        ("list", "--limit", "0"),
+    ],
+)
+def test_odd_arguments_get_a_one_line_answer_and_touch_nothing(
+    umask_022, service: Service, tmp_path, args
+):
+    post(service)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    result = cli(service, *(a.format(dir=tmp_path) for a in args))
+    assert result.returncode in (1, 2) and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 3, result.stderr  # argparse: usage + line
+    assert notes.read_text() == "my notes\n" and mode(notes) == 0o644
+    assert not (tmp_path / "missing").exists()
+
+
+def test_a_backup_may_replace_a_former_backup(service: Service, tmp_path):
+    target = tmp_path / "b.sqlite3"
+    assert cli(service, "backup", str(target)).returncode == 0
+    reference = post(service)
+    assert cli(service, "backup", str(target)).returncode == 0
+    with sqlite3.connect(target) as conn:
+        assert conn.execute("SELECT reference FROM submissions").fetchall() == [(reference,)]
+
+
+def test_show_list_and_export_show_text_direction_controls_as_markers(service: Service, tmp_path):
+    reference = post(service, message="pay \u202egnp.exe to me")
+    shown = cli(service, "show", reference).stdout
+    assert "pay [U+202E]gnp.exe to me" in shown and "\u202e" not in shown
+    out = tmp_path / "e.csv"
+    assert cli(service, "export", "-o", str(out)).returncode == 0
+    text = out.read_text(encoding="utf-8")
+    assert "[U+202E]" in text and "\u202e" not in text
