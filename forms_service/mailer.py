@@ -151,6 +151,7 @@ def _acknowledgement_text(reference: str) -> str:
 
 MAX_REPLY_LINES = 100
 """More lines than any real reply has (EHLO lists a few dozen extensions at most)."""
+READ_SIZE = 4096
 
 
 class ReplyTooLong(smtplib.SMTPException):
@@ -162,41 +163,76 @@ class _BoundedReplies:
 
     smtplib reads a multi-line reply until it ends, keeping every line, and a line over
     8 KB ends in a fake 500 (a dead letter); a hostile or broken server could fill the
-    memory or hold the worker for ever. Here any of these ends the attempt as a
-    temporary failure, holding at most MAX_REPLY_LINES lines of 8 KB.
+    memory or hold the worker for ever, even by sending one byte at a time, since each
+    read only waits for the next byte. Here the socket is read directly, the clock checked
+    before every read, and a reply past its lines, 8 KB a line, `reply_timeout` or the
+    attempt's `deadline` ends the attempt as a temporary failure, holding at most
+    MAX_REPLY_LINES lines of 8 KB.
     """
 
-    def __init__(self, *args: object, reply_timeout: float, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, reply_timeout: float, deadline: float, **kwargs: object
+    ) -> None:
         self.reply_timeout = reply_timeout
+        self.deadline = deadline
+        self._unread = b""
+        self._unread_from: object = None
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]  # connects, reads greeting
 
+    def start_attempt(self, deadline: float) -> None:
+        """A new message on this connection: its own time, commands sent within it."""
+        self.deadline = deadline
+        if self.sock is not None:  # None once closed: the next command then says so
+            self.sock.settimeout(self._time_left(deadline))
+
     def getreply(self) -> tuple[int, bytes]:
-        if self.file is None:
-            self.file = self.sock.makefile("rb")
-        deadline = time.monotonic() + self.reply_timeout
+        deadline = min(time.monotonic() + self.reply_timeout, self.deadline)
         lines: list[bytes] = []
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or len(lines) >= MAX_REPLY_LINES:
+            if len(lines) >= MAX_REPLY_LINES:
                 self.close()
                 raise ReplyTooLong("reply too long")
-            self.sock.settimeout(remaining)
-            try:
-                line = self.file.readline(smtplib._MAXLINE + 1)
-            except OSError as exc:
-                self.close()
-                raise smtplib.SMTPServerDisconnected(_describe(exc)) from None
+            line = self._readline(deadline)
             if not line:
                 self.close()
                 raise smtplib.SMTPServerDisconnected("connection closed")
-            if len(line) > smtplib._MAXLINE:
-                self.close()
-                raise ReplyTooLong("reply line too long")
             lines.append(line[4:].strip(b" \t\r\n"))
             code = int(line[:3]) if line[:3].isdigit() else -1
             if code == -1 or line[3:4] != b"-":
-                self.sock.settimeout(self.timeout)  # the per-command limit again, for sending
+                # commands sent next are bounded too, by the time the attempt has left
+                self.sock.settimeout(self._time_left(self.deadline))
                 return code, b"\n".join(lines)
+
+    def _readline(self, deadline: float) -> bytes:
+        """One line (with its newline), or what came before the server hung up."""
+        if self._unread_from is not self.sock:  # a new socket (STARTTLS): nothing carries over
+            self._unread, self._unread_from = b"", self.sock
+        while (end := self._unread.find(b"\n")) < 0:
+            if len(self._unread) > smtplib._MAXLINE:
+                self.close()
+                raise ReplyTooLong("reply line too long")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.close()
+                raise ReplyTooLong("reply timed out")
+            self.sock.settimeout(remaining)
+            try:
+                chunk = self.sock.recv(READ_SIZE)
+            except OSError as exc:
+                self.close()
+                raise smtplib.SMTPServerDisconnected(_describe(exc)) from None
+            if not chunk:
+                line, self._unread = self._unread, b""
+                return line
+            self._unread += chunk
+        line, self._unread = self._unread[: end + 1], self._unread[end + 1 :]
+        if len(line) > smtplib._MAXLINE:
+            self.close()
+            raise ReplyTooLong("reply line too long")
+        return line
+
+    def _time_left(self, deadline: float) -> float:
+        return max(0.01, min(self.timeout, deadline - time.monotonic()))
 
 
 class BoundedSMTP(_BoundedReplies, smtplib.SMTP):
@@ -208,7 +244,9 @@ class BoundedSMTP_SSL(_BoundedReplies, smtplib.SMTP_SSL):
 
 
 class SmtpTransport:
-    """smtplib with a timeout on connect and on every command.
+    """smtplib with a timeout on connect and on every reply, and one for each message's
+    whole attempt (`Settings.attempt_seconds`, connection included), so the lease on a
+    claimed message always outlasts its attempt.
 
     One connection carries every message that is due, then is closed: a burst of
     submissions costs one handshake, not one each. Any failure drops the connection, so the
@@ -218,11 +256,12 @@ class SmtpTransport:
     def __init__(self, settings: Settings) -> None:
         self.s = settings
         self.local_hostname = socket.getfqdn()
-        self._smtp: smtplib.SMTP | None = None
+        self._smtp: BoundedSMTP | BoundedSMTP_SSL | None = None
 
     def send(self, message: EmailMessage) -> str:
+        deadline = time.monotonic() + self.s.attempt_seconds
         try:
-            session = self._session()
+            session = self._session(deadline)
         except smtplib.SMTPResponseException as exc:
             self.close()
             raise _classify(exc.smtp_code, "connection", server=True) from None
@@ -251,25 +290,30 @@ class SmtpTransport:
         smtp, self._smtp = self._smtp, None
         if smtp is not None:
             try:
+                smtp.start_attempt(time.monotonic() + self.s.smtp_timeout)
                 smtp.quit()
             except (OSError, smtplib.SMTPException):
                 smtp.close()
 
-    def _session(self) -> smtplib.SMTP:
+    def _session(self, deadline: float) -> BoundedSMTP | BoundedSMTP_SSL:
         if self._smtp is None:
-            self._smtp = self._connect()
+            self._smtp = self._connect(deadline)
+        else:
+            self._smtp.start_attempt(deadline)
         return self._smtp
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self, deadline: float) -> BoundedSMTP | BoundedSMTP_SSL:
         host, port, timeout = self.s.smtp_host, self.s.smtp_port, self.s.smtp_timeout
+        smtp: BoundedSMTP | BoundedSMTP_SSL
         if self.s.smtp_security == "tls":
-            smtp: smtplib.SMTP = BoundedSMTP_SSL(
+            smtp = BoundedSMTP_SSL(
                 host,
                 port,
                 timeout=timeout,
                 local_hostname=self.local_hostname,
                 context=ssl.create_default_context(),
                 reply_timeout=timeout,
+                deadline=deadline,
             )
         else:
             smtp = BoundedSMTP(
@@ -278,6 +322,7 @@ class SmtpTransport:
                 timeout=timeout,
                 local_hostname=self.local_hostname,
                 reply_timeout=timeout,
+                deadline=deadline,
             )
             if self.s.smtp_security == "starttls":
                 smtp.starttls(context=ssl.create_default_context())

@@ -73,6 +73,7 @@ class Worker:
         self._next_purge = 0.0
         self._failures = 0  # the server failed this many times in a row: it is down
         self._heartbeat = heartbeat_path(settings)
+        self._sending_since: float | None = None  # monotonic start of the attempt in hand
 
     def _new_thread(self) -> threading.Thread:
         return threading.Thread(target=self._run, name="outbox", daemon=True)
@@ -83,12 +84,24 @@ class Worker:
 
     @property
     def running(self) -> bool:
-        return self._thread.is_alive()
+        """The thread is alive and not stuck in one attempt past its lease."""
+        return self._thread.is_alive() and not self.stuck
+
+    @property
+    def stuck(self) -> bool:
+        """Every attempt is bounded (mailer), so one past the lease is a fault to report."""
+        since = self._sending_since
+        return since is not None and time.monotonic() - since > self.settings.lease_seconds
 
     def ensure_running(self) -> bool:
-        """Start the thread again if it stopped for any reason; False if it had stopped."""
-        if self._stop.is_set() or self._thread.is_alive():
+        """Start the thread again if it stopped for any reason; False if it had stopped,
+        or is stuck (a thread cannot be stopped from outside: that is logged)."""
+        if self._stop.is_set():
             return True
+        if self._thread.is_alive():
+            if self.stuck:
+                log.error("delivery is stuck in one attempt past its lease")
+            return not self.stuck
         log.error("delivery had stopped: starting it again")
         self._thread = self._new_thread()
         self._thread.start()
@@ -205,6 +218,7 @@ class Worker:
             store.mark_dead(conn, message.id, reason)
             log.error("%s %s: dead letter (%s)", message.reference, message.kind, reason)
             return True
+        self._sending_since = time.monotonic()
         try:
             note = self.transport.send(email)
         except mailer.PermanentFailure as exc:
@@ -224,6 +238,8 @@ class Worker:
             self._failures = 0
             sent.append(message.id)
             log.info("%s %s: %s", message.reference, message.kind, note)
+        finally:
+            self._sending_since = None
         return True
 
     def _beat(self) -> None:

@@ -78,9 +78,15 @@ class Settings:
         return bool(self.smtp_host)
 
     @property
+    def attempt_seconds(self) -> float:
+        """The longest one message's attempt may last, connecting included."""
+        return 3 * self.smtp_timeout
+
+    @property
     def lease_seconds(self) -> float:
-        """How long a claimed message stays claimed before another worker may take it."""
-        return 3 * self.smtp_timeout + 5
+        """How long a claimed message stays claimed before another worker may take it:
+        longer than an attempt, so no other worker sends it while one still may."""
+        return self.attempt_seconds + 5
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

@@ -216,7 +216,8 @@ def html_part(message: EmailMessage) -> str:
 
 class BadSmtpServer:
     """A deliberately broken SMTP server on loopback: after the greeting, every EHLO gets
-    either an endless multi-line reply (`endless`) or one line longer than 8 KB (`long`)."""
+    either an endless multi-line reply (`endless`) or one line longer than 8 KB (`long`);
+    or the greeting itself trickles, one byte every 0.2 s with no end of line (`trickle`)."""
 
     def __init__(self, mode: str) -> None:
         self.mode = mode
@@ -241,6 +242,13 @@ class BadSmtpServer:
     def _serve(self, conn: socket.socket) -> None:
         with conn:
             try:
+                if self.mode == "trickle":
+                    conn.sendall(b"220")
+                    for _ in range(300):  # a minute at most
+                        if self._stop.wait(0.2):
+                            return
+                        conn.sendall(b"-")
+                    return
                 conn.sendall(b"220 bad.example ESMTP\r\n")
                 conn.recv(1024)  # EHLO
                 if self.mode == "long":

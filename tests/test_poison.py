@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import json
 import sqlite3
+import threading
 import time
 from email.policy import default
 from pathlib import Path
@@ -319,3 +320,60 @@ def test_a_hostile_mail_server_cannot_exhaust_the_service(start_service, mode):
         assert "reply" in service.log() and "dead letter" not in service.log()
     finally:
         bad.stop()
+
+
+def test_a_reply_trickled_byte_by_byte_ends_the_attempt_in_time(start_service):
+    bad = BadSmtpServer("trickle")  # a byte every 0.2 s: each read alone is quick
+    try:
+        service = start_service(bad.port, FORMS_SMTP_TIMEOUT="1")
+        reference = post(service)
+        started = time.monotonic()
+        wait_until(lambda: "timed out" in service.log(), timeout=15, what="the attempt to end")
+        assert time.monotonic() - started < 8  # 1 s a reply, 3 s an attempt, not a minute
+        (row,) = service.rows(
+            "SELECT o.status, o.last_error FROM outbox o JOIN submissions s"
+            " ON s.id = o.submission_id WHERE s.reference = ? AND o.kind = 'coordinators'",
+            reference,
+        )
+        assert row[0] in ("pending", "sending") and "timed out" in row[1]
+    finally:
+        bad.stop()
+
+
+class HangsUntilReleased:
+    """A transport whose first send does not return until the test says so."""
+
+    def __init__(self, inner: mailer.Transport) -> None:
+        self.inner = inner
+        self.release = threading.Event()
+
+    def send(self, message):
+        self.release.wait(30)
+        return self.inner.send(message)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_readyz_is_503_while_delivery_is_stuck_in_one_attempt(tmp_path: Path):
+    from starlette.testclient import TestClient
+
+    from forms_service.app import create_app
+
+    settings = worker_settings(tmp_path, smtp_timeout=0.2, site_dir=tmp_path / "no-site")
+    app = create_app(settings)
+    worker = app.state.services.worker
+    worker.transport = hang = HangsUntilReleased(mailer.FileTransport(settings.mail_dir))
+    try:
+        with TestClient(app) as client:
+            headers = {"Origin": "http://127.0.0.1:8000", "Accept": "application/json"}
+            assert client.post(API, data=valid_form(), headers=headers).status_code == 201
+            wait_until(lambda: worker.stuck, what="the attempt to outlast its lease")
+            ready = client.get("/api/readyz")
+            assert ready.status_code == 503 and ready.json()["delivery"] == "not running"
+            assert worker.ensure_running() is False
+            hang.release.set()
+            wait_until(lambda: list(settings.mail_dir.glob("*.eml")), what="the email written")
+            assert worker.running and client.get("/api/readyz").status_code == 200
+    finally:
+        hang.release.set()
