@@ -180,18 +180,25 @@ class Worker:
     def deliver_batch(self, conn: sqlite3.Connection) -> int:
         """Deliver the messages that are due, over one connection; return how many were claimed.
 
-        Delivered ones are marked sent together once the batch is done (a crash before that
-        means duplicates, never a loss). The first temporary failure ends the batch: the
-        server is likely down for the rest too, so they are given back untried. A message the
-        server only refuses for now waits on its own backoff while the others go.
+        The batch is claimed for one lease; each message's claim is renewed for a lease of
+        its own just before it is tried (an attempt never outlasts it), and one whose lease
+        ran out meanwhile and that another worker took is left to that worker. Each is
+        marked sent as soon as its 250 arrives, so a slow server makes no duplicates; a
+        crash between the 250 and that mark makes one, never a loss. The first temporary
+        failure ends the batch: the server is likely down for the rest too, so they are
+        given back untried. A message the server only refuses for now waits on its own
+        backoff while the others go.
         """
-        messages = store.claim(conn, store.now(), self.settings.lease_seconds * 2, BATCH_SIZE)
-        sent: list[int] = []
+        lease, now = self.settings.lease_seconds, store.now()
+        claimed_until = now + lease  # as claim computes it, so renew and release match it
+        messages = store.claim(conn, now, lease, BATCH_SIZE)
         tried = 0
         try:
             for message in messages:
                 tried += 1
-                if not self._deliver_one(conn, message, sent):
+                if not store.renew(conn, message.id, claimed_until, store.now() + lease):
+                    continue  # its lease ran out and another worker has it now
+                if not self._deliver_one(conn, message):
                     break
         except BaseException as exc:
             # Whatever escaped (even one that ends the thread), the message in hand waits
@@ -201,14 +208,10 @@ class Worker:
                 self._retry_or_give_up(conn, messages[tried - 1], reason)
             raise
         finally:
-            if sent:
-                store.mark_sent(conn, sent, store.now())
-            store.release(conn, [m.id for m in messages[tried:]])
+            store.release(conn, [m.id for m in messages[tried:]], claimed_until)
         return len(messages)
 
-    def _deliver_one(
-        self, conn: sqlite3.Connection, message: store.Message, sent: list[int]
-    ) -> bool:
+    def _deliver_one(self, conn: sqlite3.Connection, message: store.Message) -> bool:
         """Try one message and record the outcome; False when the server itself is down."""
         self._beat()
         try:
@@ -236,7 +239,7 @@ class Worker:
             self._retry_or_give_up(conn, message, f"unexpected error: {type(exc).__name__}")
         else:
             self._failures = 0
-            sent.append(message.id)
+            store.mark_sent(conn, message.id, store.now())
             log.info("%s %s: %s", message.reference, message.kind, note)
         finally:
             self._sending_since = None

@@ -326,23 +326,38 @@ def claim(conn: sqlite3.Connection, now: float, lease: float, limit: int) -> lis
     return sorted(messages, key=lambda m: m.id)
 
 
-def mark_sent(conn: sqlite3.Connection, message_ids: list[int], now: float) -> None:
-    """Record the server's 250 for these messages, all in one commit."""
+def mark_sent(conn: sqlite3.Connection, message_id: int, now: float) -> None:
+    """Record the server's 250 for a message, at once, so no other worker sends it again."""
     with transaction(conn):
-        conn.executemany(
+        conn.execute(
             "UPDATE outbox SET status = 'sent', sent_at = ?, claimed_until = NULL,"
             " last_error = NULL WHERE id = ?",
-            [(now, message_id) for message_id in message_ids],
+            (now, message_id),
         )
 
 
-def release(conn: sqlite3.Connection, message_ids: list[int]) -> None:
-    """Give back claimed messages that were not tried, as if never claimed."""
+def renew(conn: sqlite3.Connection, message_id: int, claimed_until: float, until: float) -> bool:
+    """Extend this worker's claim on a message just before trying it; False when its lease
+    ran out and another worker claimed it since (`claimed_until` differs): then leave it."""
+    with transaction(conn):
+        return (
+            conn.execute(
+                "UPDATE outbox SET claimed_until = ?"
+                " WHERE id = ? AND status = 'sending' AND claimed_until = ?",
+                (until, message_id, claimed_until),
+            ).rowcount
+            == 1
+        )
+
+
+def release(conn: sqlite3.Connection, message_ids: list[int], claimed_until: float) -> None:
+    """Give back claimed messages that were not tried, as if never claimed (unless another
+    worker claimed them since)."""
     with transaction(conn):
         conn.executemany(
             "UPDATE outbox SET status = 'pending', claimed_until = NULL,"
-            " attempts = attempts - 1 WHERE id = ? AND status = 'sending'",
-            [(message_id,) for message_id in message_ids],
+            " attempts = attempts - 1 WHERE id = ? AND status = 'sending' AND claimed_until = ?",
+            [(message_id, claimed_until) for message_id in message_ids],
         )
 
 

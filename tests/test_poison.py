@@ -377,3 +377,29 @@ def test_readyz_is_503_while_delivery_is_stuck_in_one_attempt(tmp_path: Path):
             assert worker.running and client.get("/api/readyz").status_code == 200
     finally:
         hang.release.set()
+
+
+def test_two_workers_and_a_slow_server_send_each_email_once(tmp_path, smtp: SmtpServer, caplog):
+    smtp.inbox.stall_seconds = 0.3  # slow but healthy: well within the 1 s timeout
+    settings = worker_settings(tmp_path, smtp, smtp_timeout=1)  # lease 8 s; the batch lasts 18
+    conn = store.connect(settings.database)
+    store.migrate(conn)
+    for i in range(60):
+        submit(conn, f"v{i}@example.com")
+    workers = [Worker(settings), Worker(settings)]
+    try:
+        workers[0].start()
+        time.sleep(0.5)  # the first claims the whole backlog
+        workers[1].start()
+        wait_until(
+            lambda: not conn.execute("SELECT 1 FROM outbox WHERE status != 'sent'").fetchone(),
+            timeout=60,
+            what="every email sent",
+        )
+    finally:
+        for worker in workers:
+            worker.stop()
+    ids = [m["Message-ID"] for m in smtp.inbox.messages]
+    # only an attempt that timed out after the server took the email may repeat it
+    timeouts = sum("timed out" in r.getMessage() for r in caplog.records)
+    assert len(set(ids)) == 60 and len(ids) - 60 <= timeouts, (len(ids), timeouts)
