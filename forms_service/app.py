@@ -25,8 +25,10 @@ from starlette.types import Scope
 
 from . import guard, openapi, store
 from .committer import Committer
+from .desk.views import Desk
+from .desk.views import routes as desk_routes
 from .forms import VOLUNTEER
-from .headers import NO_STORE, read_header_rules, security_headers
+from .headers import DESK_HEADERS, NO_STORE, read_header_rules, security_headers
 from .health import Readiness, healthz, readyz
 from .intake import refusal, volunteer
 from .middleware import AccessLog, SecurityHeaders
@@ -127,6 +129,7 @@ def create_app(settings: Settings | None = None, *, deliver: bool = True) -> Sta
         watchdog = asyncio.create_task(keep_delivering(worker, settings.poll_seconds))
         yield
         watchdog.cancel()
+        desk.close()
         await services.committer.stop()
         await asyncio.to_thread(worker.stop)
 
@@ -140,7 +143,8 @@ def create_app(settings: Settings | None = None, *, deliver: bool = True) -> Sta
             Route("/openapi.json", openapi_document),
         ],
     )
-    routes: list[BaseRoute] = [api]
+    desk = Desk(settings)
+    routes: list[BaseRoute] = [api, *desk_routes()]
     if settings.site_dir.is_dir():
         routes.append(Mount("/", SiteFiles(directory=settings.site_dir, html=True)))
 
@@ -151,9 +155,15 @@ def create_app(settings: Settings | None = None, *, deliver: bool = True) -> Sta
     )
     app.state.services = services
     app.state.readiness = Readiness(settings, worker)
+    app.state.desk = desk
     rules = read_header_rules(settings.site_dir) or {"/*": security_headers([])}
     no_store = frozenset(path for path, rule in rules.items() if rule == NO_STORE)
     app.add_middleware(GZipMiddleware, minimum_size=500)  # Netlify compresses too
-    app.add_middleware(SecurityHeaders, headers=rules.get("/*", {}), no_store=no_store)
+    app.add_middleware(
+        SecurityHeaders,
+        headers=rules.get("/*", {}),
+        no_store=no_store,
+        prefixed={"/desk/": DESK_HEADERS},
+    )
     app.add_middleware(AccessLog)
     return app

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import logging
 import signal
@@ -12,7 +10,6 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, make_msgid
@@ -20,11 +17,11 @@ from pathlib import Path
 from typing import TextIO
 
 from . import mailer, retention, store
+from .export import csv_document, when
 from .forms import FORMS, VOLUNTEER
 from .private import create_private, touch_private
 from .settings import Settings, SettingsError
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_LIMIT = 100_000
 
 
@@ -35,10 +32,6 @@ def configure_logging(settings: Settings) -> None:
         stream=sys.stderr,
         force=True,
     )
-
-
-def _when(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 class Refused(Exception):
@@ -117,7 +110,7 @@ def cmd_list(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
         data = json.loads(row["data"])
         reason = f"  ({row['last_error']})" if row["last_error"] else ""
         print(
-            f"{row['id']:>6}  {row['reference']}  {_when(row['created_at'])}  "
+            f"{row['id']:>6}  {row['reference']}  {when(row['created_at'])}  "
             f"{row['status'] or '-':<8} {mailer.inert(data.get('name', ''))}"
             f" <{data.get('email', '')}>{reason}",
             file=out,
@@ -137,7 +130,7 @@ def cmd_show(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     data = json.loads(row["data"])
     form = FORMS[row["form"]]
     print(f"Reference: {row['reference']}  (id {row['id']})", file=out)
-    print(f"Received:  {_when(row['created_at'])}", file=out)
+    print(f"Received:  {when(row['created_at'])}", file=out)
     print(f"Email to coordinators: {row['status']} after {row['attempts']} attempt(s)", file=out)
     if row["last_error"]:
         print(f"Last error: {row['last_error']}", file=out)
@@ -148,28 +141,16 @@ def cmd_show(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def spreadsheet_safe(value: str) -> str:
-    """Stop a spreadsheet from running a cell that starts like a formula."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def cmd_export(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     rows = store.submissions(_connect(settings))
-    fields = VOLUNTEER.fields
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, dialect="excel")
-    writer.writerow(["Reference", "Received (UTC)", "Email status", *(f.name for f in fields)])
-    for row in reversed(rows):
-        data = json.loads(row["data"])
-        values = [
-            "; ".join(v) if isinstance(v, list) else str(v)
-            for v in (data.get(f.name, "") for f in fields)
-        ]
-        writer.writerow(
-            [row["reference"], _when(row["created_at"]), row["status"] or ""]
-            + [spreadsheet_safe(mailer.inert(v)) for v in values]
-        )
-    text = "\ufeff" + buffer.getvalue()  # the BOM makes spreadsheets read UTF-8
+    text = csv_document(
+        VOLUNTEER.fields,
+        ["Reference", "Received (UTC)", "Email status"],
+        (
+            ([r["reference"], when(r["created_at"]), r["status"] or ""], json.loads(r["data"]))
+            for r in reversed(rows)
+        ),
+    )
     if args.output:
         target = _new_output(settings, Path(args.output), "export", replace=args.force)
         fd = create_private(target, truncate=True)

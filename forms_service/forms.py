@@ -6,6 +6,7 @@ validates against them, so the two can never disagree on a field.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 HONEYPOT = "website"
@@ -42,6 +43,34 @@ class Form:
     action: str
     fields: tuple[Field, ...]
     submit_label: str
+    areas: str = ""
+    """The checkboxes field the coordinators' desk lists and filters by (areas of help)."""
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def areas_of(self, data: Mapping[str, object]) -> list[str]:
+        """The areas of help chosen, in the words the volunteer saw."""
+        field = self.field(self.areas)
+        chosen = data.get(self.areas, [])
+        if field is None or not isinstance(chosen, list):
+            return []
+        return [field.labels.get(v, v) for v in chosen]
+
+    def readable(self, data: Mapping[str, object]) -> list[tuple[str, str]]:
+        """(label, value) in form order, choices shown in the words the volunteer saw."""
+        rows = []
+        for field in self.fields:
+            value = data.get(field.name, "")
+            if isinstance(value, list):
+                value = "; ".join(field.labels.get(v, v) for v in value)
+            elif field.kind == "radio":
+                value = field.labels.get(str(value), str(value))
+            elif field.kind == "consent":
+                value = "Yes" if value else "No"
+            label = field.label if field.kind != "consent" else "Consent given"
+            rows.append((label, str(value) or "-"))
+        return rows
 
 
 VOLUNTEER = Form(
@@ -49,6 +78,7 @@ VOLUNTEER = Form(
     title="Tell us how you would like to help",
     action="/api/forms/volunteer",
     submit_label="Send",
+    areas="help",
     fields=(
         Field(
             "name",

@@ -88,13 +88,17 @@ def _check_type(request: Request) -> None:
         raise Refusal(415, "This address only accepts the volunteer form from our website.")
 
 
-def _check_origin(request: Request, settings: Settings) -> None:
+def from_origins(request: Request, origins: tuple[str, ...]) -> bool:
+    """Whether a post comes from one of these origins, by its Origin header, or, when a
+    browser sent none, by Sec-Fetch-Site."""
     origin = request.headers.get("origin")
     if origin is not None:
-        allowed = normalise_origin(origin) in settings.allowed_origins
-    else:
-        allowed = request.headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none")
-    if not allowed:
+        return normalise_origin(origin) in origins
+    return request.headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none")
+
+
+def _check_origin(request: Request, settings: Settings) -> None:
+    if not from_origins(request, settings.allowed_origins):
         raise Refusal(
             403,
             "This form can only be sent from our own website. "

@@ -80,6 +80,20 @@ def security_headers(script_hashes: list[str]) -> dict[str, str]:
     }
 
 
+DESK_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self';"
+    " form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+DESK_HEADERS = {
+    "Content-Security-Policy": DESK_POLICY,
+    "Cache-Control": "no-store",
+    "X-Robots-Tag": "noindex, nofollow",
+}
+"""The coordinators' desk: no script at all, never kept by a browser, never indexed,
+never framed. The site's Referrer-Policy (same-origin) stays: its addresses, sign-in
+links among them, never reach another site, and posts keep a real Origin to check."""
+
+
 def no_store_paths(site_dir: Path) -> list[str]:
     """Every address a built page answers at (`/a/` and `/a/index.html`), and the search index."""
     paths = []

@@ -4,6 +4,8 @@ No submitted text goes into a header except the volunteer's validated address,
 built from its parts (`addresses.header_address`), in Reply-To or, for the
 acknowledgement, To: everything else they typed is in the body, where any
 text-direction control is shown as a visible marker instead of acting.
+By default (FORMS_EMAIL_DETAILS=summary) the coordinators' email holds none of it,
+only the reference, the time, the areas of help and a link to the desk.
 """
 
 from __future__ import annotations
@@ -15,14 +17,16 @@ import socket
 import ssl
 import tempfile
 import time
+from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate
 from pathlib import Path
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from .addresses import header_address
-from .forms import FORMS, Form
+from .forms import FORMS
 from .private import private_dir
 from .settings import Settings
 from .store import Message
@@ -79,29 +83,32 @@ def build(message: Message, settings: Settings) -> EmailMessage:
         msg.add_alternative(_html_document(html.escape(text).replace("\n", "<br>\n")), "html")
         return msg
     msg["To"] = ", ".join(settings.coordinators)
+    msg["Subject"] = f"New volunteer interest ({message.reference})"
+    if settings.email_details == "summary":
+        msg.set_content(_summary_text(message, settings))
+        return msg
     if email:
         msg["Reply-To"] = header_address(email)
-    msg["Subject"] = f"New volunteer interest ({message.reference})"
-    rows = _rows(form, message.data)
+    rows = [(label, inert(value)) for label, value in form.readable(message.data)]
     msg.set_content(_text_body(message.reference, rows))
     msg.add_alternative(_html_body(message.reference, rows), subtype="html")
     return msg
 
 
-def _rows(form: Form, data: dict[str, str | list[str]]) -> list[tuple[str, str]]:
-    """(label, value) in form order, choices shown in the words the volunteer saw."""
-    rows = []
-    for field in form.fields:
-        value = data.get(field.name, "")
-        if isinstance(value, list):
-            value = "; ".join(field.labels.get(v, v) for v in value)
-        elif field.kind == "radio":
-            value = field.labels.get(value, value)
-        elif field.kind == "consent":
-            value = "Yes" if value else "No"
-        label = field.label if field.kind != "consent" else "Consent given"
-        rows.append((label, inert(value) or "-"))
-    return rows
+def _summary_text(message: Message, settings: Settings) -> str:
+    """Reference, time, areas of help and a link: nothing the volunteer typed, so
+    nothing personal sits in inboxes (FORMS_EMAIL_DETAILS=summary)."""
+    zone = ZoneInfo(settings.timezone)
+    received = datetime.fromtimestamp(message.created_at, zone).strftime("%-d %b %Y, %H:%M %Z")
+    areas = FORMS[message.form].areas_of(message.data)
+    return (
+        f"Someone would like to volunteer. Reference: {message.reference}\n"
+        f"Received: {received}\n"
+        f"Areas of help: {'; '.join(areas) or 'none chosen'}\n\n"
+        "Read what they sent and reply from the coordinators' desk:\n"
+        f"{settings.desk}submissions/{message.reference}\n\n"
+        "This email holds none of their details on purpose: they stay in the desk.\n"
+    )
 
 
 def inert(text: str) -> str:

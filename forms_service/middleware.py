@@ -13,12 +13,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 class SecurityHeaders:
     """Adds the site's security headers to every response, and no-store to every page,
-    the search index and the API's answers: the browser keeps no copy of them."""
+    the search index and the API's answers: the browser keeps no copy of them.
 
-    def __init__(self, app: ASGIApp, headers: dict[str, str], no_store: frozenset[str]) -> None:
+    Under a prefix of `prefixed` (the desk's), its own headers replace those of the same name.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        headers: dict[str, str],
+        no_store: frozenset[str],
+        prefixed: dict[str, dict[str, str]] | None = None,
+    ) -> None:
         self.app = app
-        self.headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+        self.headers = _encoded(headers)
         self.no_store_paths = no_store
+        self.prefixed = [(prefix, _encoded(h)) for prefix, h in (prefixed or {}).items()]
 
     def _no_store(self, path: str, headers: list[tuple[bytes, bytes]]) -> bool:
         if path.startswith("/api/") or path in self.no_store_paths:
@@ -36,12 +46,24 @@ class SecurityHeaders:
                 headers = message.get("headers", [])
                 no_store = self._no_store(scope["path"], headers)
                 extra = self.headers + ([(b"cache-control", b"no-store")] if no_store else [])
+                extra = self._prefixed(scope["path"], extra)
                 names = {name for name, _ in extra}
                 kept = [(k, v) for k, v in headers if k.lower() not in names]
                 message = {**message, "headers": kept + extra}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+    def _prefixed(self, path: str, extra: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        for prefix, own in self.prefixed:
+            if path.startswith(prefix) or path == prefix.rstrip("/"):
+                names = {name for name, _ in own}
+                extra = [(k, v) for k, v in extra if k not in names] + own
+        return extra
+
+
+def _encoded(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(k.lower().encode(), v.encode()) for k, v in headers.items()]
 
 
 class AccessLog:

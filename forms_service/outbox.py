@@ -25,13 +25,14 @@ import threading
 import time
 from pathlib import Path
 
-from . import mailer, retention, store
+from . import digest, mailer, retention, store
 from .settings import Settings
 
 log = logging.getLogger("forms_service.outbox")
 
 MAX_BACKOFF_SECONDS = 3600.0
 PURGE_EVERY_SECONDS = 86400.0
+DIGEST_CHECK_SECONDS = 60.0
 BATCH_SIZE = 50
 BUSY_PAUSE_FACTOR = 9.0
 MAX_SERVER_PAUSE = 60.0
@@ -71,6 +72,7 @@ class Worker:
         self._stop = threading.Event()
         self._thread = self._new_thread()
         self._next_purge = 0.0
+        self._next_digest_check = 0.0
         self._failures = 0  # the server failed this many times in a row: it is down
         self._heartbeat = heartbeat_path(settings)
         self._sending_since: float | None = None  # monotonic start of the attempt in hand
@@ -123,6 +125,7 @@ class Worker:
             try:
                 conn = conn or store.connect(Path(self.settings.database))
                 self._maybe_purge(conn)
+                self._maybe_digest(conn)
                 while (
                     not self._stop.is_set()
                     and self._deliver_then_yield(conn)
@@ -279,3 +282,14 @@ class Worker:
             return
         self._next_purge = now + PURGE_EVERY_SECONDS
         retention.purge(conn, self.settings.mail_dir, self.settings.retention_days)
+
+    def _maybe_digest(self, conn: sqlite3.Connection) -> None:
+        now = store.now()
+        if now < self._next_digest_check:
+            return
+        self._next_digest_check = now + DIGEST_CHECK_SECONDS
+        try:
+            if digest.send_if_due(conn, self.settings, self.transport, now):
+                log.info("daily digest sent to the coordinators")
+        except (mailer.TemporaryFailure, mailer.PermanentFailure) as exc:
+            log.warning("daily digest not sent (%s): trying again later", exc)

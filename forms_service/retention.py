@@ -2,17 +2,20 @@
 
 The database rows (whatever became of the email), the write-ahead log that still
 held them, and the `.eml` files written when no SMTP server is set. Run daily by
-the delivery worker and on demand by `forms-service purge`.
+the delivery worker and on demand by `forms-service purge`. A coordinator's
+erasure of one person, from the desk, goes as far.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import sqlite3
 from pathlib import Path
 
-from . import store
+from . import keys, store
+from .settings import Settings
 
 log = logging.getLogger("forms_service.retention")
 
@@ -44,3 +47,19 @@ def _purge_files(mail_dir: Path, cutoff: float) -> int:
         except FileNotFoundError:  # another process purged it first
             continue
     return removed
+
+
+def erase(conn: sqlite3.Connection, settings: Settings, reference: str, by: str) -> bool:
+    """A coordinator erases one person, as thoroughly as the purge: the rows (store.erase),
+    the acknowledgement record of their address, the log, and their email files."""
+    row = conn.execute("SELECT data FROM submissions WHERE reference = ?", (reference,)).fetchone()
+    if row is None:
+        return False
+    email = str(json.loads(row["data"]).get("email", ""))
+    thanked = keys.address_hash(keys.service_key(settings.database), email) if email else None
+    if not store.erase(conn, reference, by, store.now(), thanked):
+        return False
+    for path in settings.mail_dir.glob(f"{reference}.*.eml") if settings.mail_dir.is_dir() else ():
+        path.unlink(missing_ok=True)
+    log.info("%s erased by a coordinator", reference)
+    return True

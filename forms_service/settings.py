@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -27,6 +29,7 @@ EXAMPLE_PROXY_SECRET = "change-me-to-a-long-random-value"  # noqa: S105 - a plac
 """The placeholder in deploy/forms-service.env.example: never a secret."""
 MIN_PROXY_SECRET_LENGTH = 32
 DEFAULT_PORT_OF = {"http": "80", "https": "443"}
+EMAIL_DETAILS = ("summary", "full")
 
 
 class SettingsError(ValueError):
@@ -71,6 +74,13 @@ class Settings:
     poll_seconds: float = 5.0
     duplicate_window_minutes: int = 10
     log_level: str = "info"
+    desk_url: str = ""
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    follow_up_days: int = 3
+    email_details: str = "summary"
+    digest_hour: int | None = 8  # None: no digest
+    timezone: str = "UTC"
 
     @property
     def uses_smtp(self) -> bool:
@@ -81,6 +91,16 @@ class Settings:
     def attempt_seconds(self) -> float:
         """The longest one message's attempt may last, connecting included."""
         return 3 * self.smtp_timeout
+
+    @property
+    def desk(self) -> str:
+        """The desk's public address, ending in /desk/: every link to it is built from this."""
+        return self.desk_url or f"http://{self.host}:{self.port}/desk/"
+
+    @property
+    def desk_origin(self) -> str:
+        parts = urlsplit(self.desk)
+        return f"{parts.scheme}://{parts.netloc}"
 
     @property
     def lease_seconds(self) -> float:
@@ -137,6 +157,15 @@ class Settings:
                 "DUPLICATE_WINDOW_MINUTES", _int_between(0, 1440), d.duplicate_window_minutes
             ),
             log_level=get("LOG_LEVEL", _choice(LOG_LEVELS), d.log_level),
+            desk_url=get("DESK_URL", _desk_url, d.desk_url),
+            session_idle_minutes=get(
+                "SESSION_IDLE_MINUTES", _int_between(1, 1440), d.session_idle_minutes
+            ),
+            session_max_hours=get("SESSION_MAX_HOURS", _int_between(1, 168), d.session_max_hours),
+            follow_up_days=get("FOLLOW_UP_DAYS", _int_between(1, 365), d.follow_up_days),
+            email_details=get("EMAIL_DETAILS", _choice(EMAIL_DETAILS), d.email_details),
+            digest_hour=get("DIGEST_HOUR", _hour_or_off, d.digest_hour),
+            timezone=get("TIMEZONE", _timezone, d.timezone),
         )
 
 
@@ -234,3 +263,31 @@ def _rate_limit(raw: str) -> RateLimit:
             f"expected a limit like 10/hour (per second, minute, hour or day), got {raw!r}"
         )
     return RateLimit(int(match[1]), RATE_UNITS[match[2]])
+
+
+def _desk_url(raw: str) -> str:
+    """An absolute http(s) address whose path ends in /desk/, as coordinators open it."""
+    url = raw if raw.endswith("/") else raw + "/"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"expected an address like https://forms.example.org/desk/, got {raw!r}")
+    if not parts.path.endswith("/desk/"):
+        raise ValueError(f"expected the address to end in /desk/, got {raw!r}")
+    return url
+
+
+def _timezone(raw: str) -> str:
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"expected a time zone such as Europe/London, got {raw!r}") from None
+    return raw
+
+
+def _hour_or_off(raw: str) -> int | None:
+    if raw.lower() == "off":
+        return None
+    try:
+        return _int_between(0, 23)(raw)
+    except ValueError:
+        raise ValueError(f"expected an hour from 0 to 23, or off, got {raw!r}") from None

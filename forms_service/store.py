@@ -59,6 +59,48 @@ MIGRATIONS = (
     );
     CREATE TABLE heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), at REAL NOT NULL);
     """,
+    # The coordinators' desk: follow-up status, notes, history, erasures, sign-in.
+    """
+    ALTER TABLE submissions ADD COLUMN status TEXT NOT NULL DEFAULT 'new';
+    CREATE INDEX submissions_status ON submissions (status, id);
+    CREATE INDEX submissions_created ON submissions (created_at);
+    CREATE TABLE notes (
+        id INTEGER PRIMARY KEY,
+        submission_id INTEGER NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+        author TEXT NOT NULL,
+        at REAL NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX notes_submission ON notes (submission_id);
+    CREATE TABLE history (
+        id INTEGER PRIMARY KEY,
+        submission_id INTEGER NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+        actor TEXT NOT NULL,
+        at REAL NOT NULL,
+        what TEXT NOT NULL
+    );
+    CREATE INDEX history_submission ON history (submission_id);
+    CREATE TABLE erasures (
+        reference TEXT PRIMARY KEY,
+        erased_at REAL NOT NULL,
+        erased_by TEXT NOT NULL
+    );
+    CREATE TABLE sign_in_links (
+        token_hash TEXT PRIMARY KEY,
+        address TEXT NOT NULL,
+        expires_at REAL NOT NULL,
+        used_at REAL
+    );
+    CREATE TABLE desk_sessions (
+        id_hash TEXT PRIMARY KEY,
+        address TEXT NOT NULL,
+        csrf TEXT NOT NULL,
+        search TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        seen_at REAL NOT NULL
+    );
+    CREATE TABLE digests (day TEXT PRIMARY KEY, sent_at REAL NOT NULL);
+    """,
 )
 
 
@@ -420,10 +462,36 @@ def purge(conn: sqlite3.Connection, older_than: float) -> Purged:
             " SELECT 1 FROM outbox o WHERE o.submission_id = s.id AND o.status != 'sent')",
             (older_than,),
         ).fetchone()[0]
-        cur = conn.execute("DELETE FROM submissions WHERE created_at < ?", (older_than,))
+        deleted = delete_submissions(conn, "created_at < ?", older_than)
         yesterday = datetime.fromtimestamp(now() - 86400, UTC).date().isoformat()
         conn.execute("DELETE FROM acknowledgements WHERE day < ?", (yesterday,))
-    return Purged(cur.rowcount, undelivered, log_emptied=checkpoint(conn))
+    return Purged(deleted, undelivered, log_emptied=checkpoint(conn))
+
+
+def delete_submissions(conn: sqlite3.Connection, where: str, *params: object) -> int:
+    """Delete submissions with everything that hangs on them: outbox rows, notes, history
+    (by their foreign keys). The one deletion of the retention purge and of a coordinator's
+    erasure, inside the caller's transaction; `where` is a literal condition."""
+    return conn.execute(f"DELETE FROM submissions WHERE {where}", params).rowcount  # noqa: S608
+
+
+def erase(
+    conn: sqlite3.Connection, reference: str, by: str, now: float, acknowledged: str | None
+) -> bool:
+    """Erase one person: their submission, its mail, notes, history and the acknowledgement
+    record of their address (`acknowledged`, its keyed hash), leaving only the fact that
+    this reference was erased, when and by whom. Then the log is emptied, as by a purge."""
+    with transaction(conn):
+        if not delete_submissions(conn, "reference = ?", reference):
+            return False
+        if acknowledged:
+            conn.execute("DELETE FROM acknowledgements WHERE address_hash = ?", (acknowledged,))
+        conn.execute(
+            "INSERT INTO erasures (reference, erased_at, erased_by) VALUES (?, ?, ?)",
+            (reference, now, by),
+        )
+    checkpoint(conn)
+    return True
 
 
 def checkpoint(conn: sqlite3.Connection, attempts: int = 20) -> bool:

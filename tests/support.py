@@ -131,6 +131,10 @@ class Service:
             "FORMS_POLL_SECONDS": "0.2",
             "FORMS_RATE_LIMIT": "1000/minute",
             "FORMS_LOG_LEVEL": "debug",
+            # Most tests read the full email's content; the summary and the digest are
+            # tested in test_desk*.py, which ask for them.
+            "FORMS_EMAIL_DETAILS": "full",
+            "FORMS_DIGEST_HOUR": "off",
             **(
                 {"FORMS_SMTP_HOST": "127.0.0.1", "FORMS_SMTP_PORT": str(smtp_port)}
                 if smtp_port

@@ -1,0 +1,145 @@
+"""Sign-in by emailed link, and the sessions it opens.
+
+No passwords: a coordinator asks for a link, which works once, for 15 minutes.
+Only hashes of links and session ids are stored, so a copy of the database opens
+nothing. A session ends after FORMS_SESSION_IDLE_MINUTES without use, after
+FORMS_SESSION_MAX_HOURS whatever happens, when its owner signs out, or as soon as
+the address is no longer in FORMS_COORDINATORS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate, make_msgid
+
+from .. import store
+from ..mailer import ORGANISATION
+from ..settings import RateLimit, Settings
+
+LINK_MINUTES = 15
+COOKIE = "desk_session"
+LINKS_PER_ADDRESS = RateLimit(3, 900)
+LINKS_PER_CLIENT = RateLimit(10, 3600)
+
+
+@dataclass(frozen=True)
+class Session:
+    id_hash: str
+    address: str
+    csrf: str
+    search: str
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def coordinator(settings: Settings, address: str) -> str | None:
+    """The address as FORMS_COORDINATORS spells it, if it is one of them (in any case)."""
+    wanted = address.strip().lower()
+    return next((a for a in settings.coordinators if a.lower() == wanted), None)
+
+
+def create_link(conn: sqlite3.Connection, address: str, now: float) -> str:
+    """A new single-use token for this address; links long expired are cleared on the way."""
+    token = secrets.token_urlsafe(32)
+    with store.transaction(conn):
+        conn.execute("DELETE FROM sign_in_links WHERE expires_at < ?", (now - 86400,))
+        conn.execute(
+            "INSERT INTO sign_in_links (token_hash, address, expires_at) VALUES (?, ?, ?)",
+            (digest(token), address, now + LINK_MINUTES * 60),
+        )
+    return token
+
+
+def link_is_live(conn: sqlite3.Connection, token: str, now: float) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM sign_in_links WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
+        (digest(token), now),
+    ).fetchone()
+    return row is not None
+
+
+def spend_link(conn: sqlite3.Connection, token: str, now: float) -> str | None:
+    """Use the link up, once: the address it was sent to, or None if it is not valid now."""
+    with store.transaction(conn):
+        row = conn.execute(
+            "UPDATE sign_in_links SET used_at = ?"
+            " WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING address",
+            (now, digest(token), now),
+        ).fetchone()
+    return row[0] if row else None
+
+
+def open_session(conn: sqlite3.Connection, address: str, now: float) -> str:
+    """Start a session; return the id for the cookie (only its hash is kept)."""
+    session_id = secrets.token_urlsafe(32)
+    with store.transaction(conn):
+        conn.execute(
+            "INSERT INTO desk_sessions (id_hash, address, csrf, created_at, seen_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (digest(session_id), address, secrets.token_urlsafe(32), now, now),
+        )
+    return session_id
+
+
+def load_session(
+    conn: sqlite3.Connection, session_id: str, settings: Settings, now: float
+) -> Session | None:
+    """The live session for this cookie, its idle clock restarted; None (and the row gone)
+    once it has timed out or its owner is no longer a coordinator."""
+    id_hash = digest(session_id)
+    with store.transaction(conn):
+        row = conn.execute(
+            "SELECT address, csrf, search, created_at, seen_at FROM desk_sessions"
+            " WHERE id_hash = ?",
+            (id_hash,),
+        ).fetchone()
+        if row is None:
+            return None
+        live = (
+            now - row["seen_at"] < settings.session_idle_minutes * 60
+            and now - row["created_at"] < settings.session_max_hours * 3600
+            and coordinator(settings, row["address"]) is not None
+        )
+        if not live:
+            conn.execute("DELETE FROM desk_sessions WHERE id_hash = ?", (id_hash,))
+            return None
+        conn.execute("UPDATE desk_sessions SET seen_at = ? WHERE id_hash = ?", (now, id_hash))
+    return Session(id_hash, row["address"], row["csrf"], row["search"])
+
+
+def end_session(conn: sqlite3.Connection, session: Session) -> None:
+    with store.transaction(conn):
+        conn.execute("DELETE FROM desk_sessions WHERE id_hash = ?", (session.id_hash,))
+
+
+def remember_search(conn: sqlite3.Connection, session: Session, search: str) -> None:
+    """The search words stay on the server, never in an address the browser keeps."""
+    with store.transaction(conn):
+        conn.execute(
+            "UPDATE desk_sessions SET search = ? WHERE id_hash = ?", (search, session.id_hash)
+        )
+
+
+def link_email(settings: Settings, address: str, token: str) -> EmailMessage:
+    link = f"{settings.desk}link/{token}"
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = f"{ORGANISATION} coordinators' desk <{settings.mail_from}>"
+    msg["To"] = address
+    msg["Subject"] = "Your link to sign in to the coordinators' desk"
+    msg["Date"] = formatdate(usegmt=True)
+    msg["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2])
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(
+        "Someone, probably you, asked to sign in to the coordinators' desk.\n\n"
+        f'Open this link and press "Sign in":\n\n{link}\n\n'
+        f"It works once, within {LINK_MINUTES} minutes. If you did not ask for it,"
+        " you can ignore this email: nobody can sign in without the link.\n"
+    )
+    return msg

@@ -1,0 +1,43 @@
+"""CSV exports that open cleanly in a spreadsheet: for the CLI and the coordinators' desk.
+
+No cell starts like a formula, and text-direction controls show as [U+202E] markers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+
+from .forms import Field
+from .mailer import inert
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """Stop a spreadsheet from running a cell that starts like a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def csv_document(
+    fields: Sequence[Field],
+    leading: list[str],
+    rows: Iterable[tuple[list[str], Mapping[str, object]]],
+) -> str:
+    """One line per submission: the `leading` columns, then each of the fields."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, dialect="excel")
+    writer.writerow([*leading, *(f.name for f in fields)])
+    for first, data in rows:
+        values = [
+            "; ".join(v) if isinstance(v, list) else str(v)
+            for v in (data.get(f.name, "") for f in fields)
+        ]
+        writer.writerow([spreadsheet_safe(inert(v)) for v in [*first, *values]])
+    return "\ufeff" + buffer.getvalue()  # the BOM makes spreadsheets read UTF-8

@@ -1,0 +1,399 @@
+"""The coordinators' desk over HTTP: the real service under uvicorn, a real SMTP server,
+a real SQLite file. Sign-in, sessions, CSRF and origin checks, and what each action
+leaves in the database."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+
+import httpx
+import pytest
+
+from .desk import COORDINATOR, ask_for_link, csrf, link_from, sign_in, submit
+from .support import Service, SmtpServer, text_part, wait_until
+
+EVIL = "https://evil.example"
+
+
+@pytest.fixture
+def desk(start_service, smtp: SmtpServer) -> Service:
+    return start_service(smtp.port, FORMS_EMAIL_DETAILS="summary", FORMS_ACKNOWLEDGE="true")
+
+
+def body_text(response: httpx.Response) -> str:
+    """What a person reads: the page without its markup."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.text)).strip()
+
+
+def test_anyone_may_ask_and_gets_the_same_answer_but_only_a_coordinator_gets_a_link(
+    desk: Service, smtp: SmtpServer
+) -> None:
+    with desk.client() as client:
+        stranger = ask_for_link(client, "someone@example.net")
+        coordinator = ask_for_link(client, "Coordinators@Example.org")
+    assert stranger.status_code == coordinator.status_code == 200
+    assert body_text(stranger) == body_text(coordinator)
+    assert "If this address may sign in, a link is on its way" in body_text(stranger)
+    messages = smtp.inbox.wait_for(1)
+    time.sleep(1.0)  # the stranger's request came first: no email may follow for it
+    assert [m["To"] for m in smtp.inbox.messages] == ["coordinators@example.org"]
+    assert [rcpt for _, rcpt in smtp.inbox.envelopes] == [["coordinators@example.org"]]
+    assert "15 minutes" in text_part(messages[0])
+
+
+def test_the_link_opens_a_button_and_only_the_post_signs_in_once(
+    desk: Service, smtp: SmtpServer
+) -> None:
+    with desk.client() as client:
+        ask_for_link(client, COORDINATOR)
+        link = link_from(smtp, 1)
+        path = link.removeprefix(desk.url)
+        for _ in range(2):  # a mail scanner opening the link does not spend it
+            page = client.get(path)
+            assert page.status_code == 200
+            assert re.search(
+                r'<form method="post" action="[^"]+">\s*<button[^>]*>Sign in', page.text
+            )
+        assert client.get("/desk/", follow_redirects=False).status_code == 303
+        signed = client.post(path)
+        assert signed.status_code == 303
+        cookie = signed.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/desk/" in cookie
+        assert "Secure" not in cookie  # the desk's URL is http here
+        assert client.get("/desk/").status_code == 200
+        again = client.post(path)
+        assert again.status_code == 400 and "does not work" in again.text
+        assert client.get(path).status_code == 400
+    token = path.rsplit("/", 1)[1]
+    stored = desk.rows("SELECT token_hash FROM sign_in_links")
+    assert len(stored) == 1 and stored[0][0] != token
+    assert token.encode() not in desk.database.read_bytes()
+
+
+def test_an_altered_or_expired_link_fails(desk: Service, smtp: SmtpServer) -> None:
+    with desk.client() as client:
+        ask_for_link(client, COORDINATOR)
+        path = link_from(smtp, 1).removeprefix(desk.url)
+        altered = path[:-2] + ("AA" if not path.endswith("AA") else "BB")
+        assert client.post(altered).status_code == 400
+        conn = sqlite3.connect(desk.database)
+        conn.execute("UPDATE sign_in_links SET expires_at = ?", (time.time() - 1,))
+        conn.commit()
+        conn.close()
+        assert client.get(path).status_code == 400
+        expired = client.post(path)
+        assert expired.status_code == 400 and "set-cookie" not in expired.headers
+        assert client.get("/desk/", follow_redirects=False).status_code == 303
+
+
+def test_the_cookie_is_secure_when_the_desk_is_on_https(
+    start_service, smtp: SmtpServer, tmp_path
+) -> None:
+    port_url = "https://desk.example.org/desk/"
+    desk = start_service(smtp.port, FORMS_DESK_URL=port_url)
+    with httpx.Client(base_url=desk.url, headers={"Origin": "https://desk.example.org"}) as c:
+        assert ask_for_link(c, COORDINATOR).status_code == 200
+        link = link_from(smtp, 1)
+        assert link.startswith("https://desk.example.org/desk/link/")
+        signed = c.post(link.removeprefix("https://desk.example.org"))
+    assert signed.status_code == 303
+    assert "Secure" in signed.headers["set-cookie"]
+
+
+def test_asking_for_links_is_rate_limited_per_address_and_per_client(
+    desk: Service, smtp: SmtpServer
+) -> None:
+    with desk.client() as client:
+        answers = [ask_for_link(client, COORDINATOR).status_code for _ in range(4)]
+        assert answers == [200, 200, 200, 429]
+        # a stranger's address is limited the same way, so the limit reveals nothing
+        answers = [ask_for_link(client, "x@example.net").status_code for _ in range(4)]
+        assert answers == [200, 200, 200, 429]
+        answers = [ask_for_link(client, f"p{i}@example.net").status_code for i in range(4)]
+        assert answers[-1] == 429  # ten from this client within the hour
+    time.sleep(0.5)
+    assert len(smtp.inbox.messages) == 3
+
+
+def test_every_desk_page_without_a_session_goes_to_sign_in_and_shows_nothing(
+    desk: Service, smtp: SmtpServer
+) -> None:
+    reference = submit(desk, name="Hidden Person", email="hidden@example.com")
+    gets = ["/desk/", f"/desk/submissions/{reference}", f"/desk/submissions/{reference}/erase"]
+    posts = [
+        f"/desk/submissions/{reference}/status",
+        f"/desk/submissions/{reference}/notes",
+        f"/desk/submissions/{reference}/erase",
+        "/desk/export",
+        "/desk/filter",
+        "/desk/sign-out",
+    ]
+    for cookies in ({}, {"desk_session": "made-up"}):
+        with httpx.Client(base_url=desk.url, headers={"Origin": desk.url}, cookies=cookies) as c:
+            for path in gets:
+                r = c.get(path)
+                assert (r.status_code, r.headers["location"]) == (303, "/desk/sign-in"), path
+                assert r.content == b""
+            for path in posts:
+                r = c.post(path, data={"status": "closed", "note": "x"})
+                assert (r.status_code, r.headers["location"]) == (303, "/desk/sign-in"), path
+                assert r.content == b""
+    assert desk.rows("SELECT status FROM submissions") == [("new",)]
+    assert desk.rows("SELECT count(*) FROM notes") == [(0,)]
+
+
+def test_a_link_followed_from_an_email_reloads_once_to_bring_the_strict_cookie(
+    desk: Service, smtp: SmtpServer
+) -> None:
+    with desk.client() as client:
+        r = client.get("/desk/submissions/V-AAAAAAAA", headers={"Sec-Fetch-Site": "cross-site"})
+    assert r.status_code == 200
+    assert '<meta http-equiv="refresh" content="0; url=/desk/submissions/V-AAAAAAAA">' in r.text
+
+
+def test_posts_without_the_token_or_from_another_origin_are_refused_and_change_nothing(
+    desk: Service, smtp: SmtpServer
+) -> None:
+    reference = submit(desk)
+    client = sign_in(desk, smtp)
+    token = csrf(client)
+    attempts = [
+        (f"/desk/submissions/{reference}/status", {"status": "closed"}),
+        (f"/desk/submissions/{reference}/notes", {"note": "forged"}),
+        (f"/desk/submissions/{reference}/erase", {}),
+        ("/desk/export", {}),
+        ("/desk/filter", {"search": "x"}),
+        ("/desk/sign-out", {}),
+    ]
+    for path, data in attempts:
+        missing = client.post(path, data=data)
+        wrong = client.post(path, data={**data, "csrf": token[:-1]})
+        foreign = client.post(path, data={**data, "csrf": token}, headers={"Origin": EVIL})
+        cross = client.post(
+            path,
+            data={**data, "csrf": token},
+            headers={"Origin": "", "Sec-Fetch-Site": "cross-site"},
+        )
+        for r in (missing, wrong, foreign, cross):
+            assert r.status_code == 403, (path, r.status_code)
+            assert "Nothing was changed" in r.text
+    assert desk.rows("SELECT status FROM submissions") == [("new",)]
+    assert desk.rows("SELECT count(*) FROM notes") == [(0,)]
+    assert desk.rows("SELECT count(*) FROM history") == [(0,)]
+    assert desk.rows("SELECT search FROM desk_sessions") == [("",)]
+    assert client.get("/desk/").status_code == 200  # still signed in
+    client.close()
+
+
+@pytest.mark.parametrize(
+    "column, minutes", [("seen_at", 31), ("created_at", 12 * 60 + 1)], ids=["idle", "absolute"]
+)
+def test_an_expired_session_is_sent_back_to_sign_in(
+    desk: Service, smtp: SmtpServer, column: str, minutes: int
+) -> None:
+    client = sign_in(desk, smtp)
+    assert client.get("/desk/").status_code == 200
+    conn = sqlite3.connect(desk.database)
+    conn.execute(f"UPDATE desk_sessions SET {column} = {column} - ?", (minutes * 60,))  # noqa: S608
+    conn.commit()
+    conn.close()
+    r = client.get("/desk/", follow_redirects=False)
+    assert (r.status_code, r.headers["location"]) == (303, "/desk/sign-in")
+    assert desk.rows("SELECT count(*) FROM desk_sessions") == [(0,)]
+    client.close()
+
+
+def test_signing_out_ends_the_session_on_the_server(desk: Service, smtp: SmtpServer) -> None:
+    client = sign_in(desk, smtp)
+    cookie = client.cookies["desk_session"]
+    r = client.post("/desk/sign-out", data={"csrf": csrf(client)})
+    assert r.status_code == 200 and "signed out" in r.text
+    assert 'desk_session=""' in r.headers["set-cookie"] or "Max-Age=0" in r.headers["set-cookie"]
+    with httpx.Client(base_url=desk.url, cookies={"desk_session": cookie}) as replay:
+        assert replay.get("/desk/").status_code == 303
+    assert desk.rows("SELECT count(*) FROM desk_sessions") == [(0,)]
+    client.close()
+
+
+def test_removing_an_address_from_the_coordinators_ends_its_sessions(
+    start_service, smtp: SmtpServer, tmp_path
+) -> None:
+    first = start_service(smtp.port)
+    client = sign_in(first, smtp, "second@example.org")
+    cookie = client.cookies["desk_session"]
+    client.close()
+    first.stop()
+    again = start_service(smtp.port, FORMS_COORDINATORS="coordinators@example.org")
+    with httpx.Client(base_url=again.url, cookies={"desk_session": cookie}) as c:
+        assert c.get("/desk/").status_code == 303
+
+
+def test_every_desk_page_is_no_store_noindex_and_locked_down(
+    desk: Service, smtp: SmtpServer
+) -> None:
+    reference = submit(desk)
+    client = sign_in(desk, smtp)
+    pages = ["/desk/sign-in", "/desk/", f"/desk/submissions/{reference}"]
+    pages.append(f"/desk/submissions/{reference}/erase")
+    for path in pages:
+        r = client.get(path)
+        assert r.status_code == 200
+        assert r.headers["cache-control"] == "no-store"
+        assert r.headers["x-robots-tag"] == "noindex, nofollow"
+        csp = r.headers["content-security-policy"]
+        assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+        assert "script-src" not in csp and "<script" not in r.text
+    export = client.post("/desk/export", data={"csrf": csrf(client)})
+    assert export.headers["cache-control"] == "no-store"
+    client.close()
+
+
+def test_status_notes_history_and_export_are_recorded(desk: Service, smtp: SmtpServer) -> None:
+    reference = submit(desk, name="=cmd|' /C calc'!A0", message="@SUM(1)")
+    client = sign_in(desk, smtp)
+    token = csrf(client)
+    path = f"/desk/submissions/{reference}"
+    assert client.post(f"{path}/status", data={"csrf": token, "status": "contacted"}).is_redirect
+    assert client.post(f"{path}/notes", data={"csrf": token, "note": "Called <b>twice</b>"})
+    page = client.get(path).text
+    assert "Called &lt;b&gt;twice&lt;/b&gt;" in page
+    assert "Status changed from New to Contacted (coordinators@example.org)" in page
+    assert "Note added (coordinators@example.org)" in page
+    assert (
+        f"mailto:ada@example.com?subject=Your%20offer%20to%20volunteer%20%28{reference}%29" in page
+    )
+    export = client.post("/desk/export?status=contacted", data={"csrf": token})
+    assert export.status_code == 200
+    assert export.headers["content-disposition"].startswith("attachment")
+    lines = export.content.decode("utf-8-sig").splitlines()
+    assert len(lines) == 2 and lines[1].startswith(f"{reference},")
+    assert "'=cmd" in lines[1] and "'@SUM(1)" in lines[1]
+    assert (
+        client.post("/desk/export?status=closed", data={"csrf": token})
+        .content.decode("utf-8-sig")
+        .count("\n")
+        == 1
+    )
+    history = desk.rows("SELECT actor, what FROM history ORDER BY id")
+    assert history[-1] == (COORDINATOR, "Exported in a CSV file of 1 submission(s)")
+    client.close()
+
+
+def test_erasing_one_person_leaves_only_the_record_of_the_erasure(
+    desk: Service, smtp: SmtpServer
+) -> None:
+    keep = submit(desk, name="Kept Person", email="kept@example.com")
+    gone = submit(desk, name="Zanzibar Quetzalcoatl", email="zq-unique@example.com")
+    smtp.inbox.wait_for(4)  # coordinators' summary and acknowledgement for each
+    client = sign_in(desk, smtp)
+    token = csrf(client)
+    path = f"/desk/submissions/{gone}"
+    client.post(f"{path}/notes", data={"csrf": token, "note": "Zanzibar prefers evenings"})
+    confirm = client.get(f"{path}/erase")
+    assert "This cannot be undone" in confirm.text
+    assert desk.rows("SELECT count(*) FROM submissions") == [(2,)]  # the page alone erases nothing
+    r = client.post(f"{path}/erase", data={"csrf": token})
+    assert r.status_code == 303 and r.headers["location"] == f"/desk/?erased={gone}"
+    assert desk.rows("SELECT reference FROM submissions") == [(keep,)]
+    assert desk.rows("SELECT count(*) FROM outbox") == [(2,)]
+    assert desk.rows("SELECT count(*) FROM notes") == [(0,)]
+    assert desk.rows("SELECT count(*) FROM history") == [(0,)]
+    assert desk.rows("SELECT count(*) FROM acknowledgements") == [(1,)]
+    [(reference, erased_by)] = desk.rows("SELECT reference, erased_by FROM erasures")
+    assert (reference, erased_by) == (gone, COORDINATOR)
+    files = [desk.database, desk.database.with_name(desk.database.name + "-wal")]
+    for file in files:
+        if file.exists():
+            assert b"Zanzibar" not in file.read_bytes() and b"zq-unique" not in file.read_bytes()
+    page = client.get(path)
+    assert page.status_code == 404 and "was erased on" in page.text and COORDINATOR in page.text
+    client.close()
+
+
+def test_summary_emails_carry_none_of_the_submitted_values(desk: Service, smtp: SmtpServer) -> None:
+    values = {
+        "name": "Philippa Quennell-Marsh",
+        "email": "pq.marsh@example.com",
+        "phone": "+1 555 0199 321",
+        "location": "Kalamazoo Michigan",
+        "languages": "Esperanto and Tagalog",
+        "message": "Unusual-sentence-for-the-test",
+    }
+    reference = submit(desk, help=["translation", "documents"], **values)
+    message = next(m for m in smtp.inbox.wait_for(2) if m["To"] != values["email"])
+    raw = smtp.inbox.raw[smtp.inbox.messages.index(message)]
+    for value in values.values():
+        for piece in (value, value.lower(), value.split("@")[0]):
+            assert piece.encode() not in raw, piece
+    assert "Reply-To" not in message
+    text = text_part(message)
+    assert f"{desk.url}/desk/submissions/{reference}" in text
+    assert "Document preparation and organisation; Translation or interpreting" in text
+
+
+def test_the_list_pages_filters_and_searches_without_putting_words_in_the_address(
+    desk: Service, smtp: SmtpServer
+) -> None:
+    from forms_service import store
+
+    conn = store.connect(desk.database)
+    with store.transaction(conn):
+        subs = [
+            store.NewSubmission(
+                "volunteer",
+                {
+                    "name": f"Person {i:03d}",
+                    "email": f"p{i}@example.com",
+                    "help": ["technology"] if i % 10 == 0 else ["admin"],
+                    "consent": "yes",
+                },
+            )
+            for i in range(120)
+        ]
+        store.insert_batch(conn, subs, time.time() - 5 * 86400, 0)
+    conn.close()
+    client = sign_in(desk, smtp)
+    first = client.get("/desk/").text
+    assert first.count('data-label="Reference"') == 50
+    assert "120 submissions" in first
+    assert first.count("4, overdue") == 50 or first.count("5, overdue") == 50
+    older = re.search(r'href="/desk/\?before=(\d+)"', first)
+    second = client.get(f"/desk/?before={older[1]}").text
+    third = client.get(f"/desk/{re.search(r'href=./desk/(.before=[0-9]+)', second)[1]}").text
+    assert third.count('data-label="Reference"') == 20 and "Older" not in third
+    assert "before=" not in third.split("Newer")[-1]
+    areas = client.get("/desk/?area=technology").text
+    assert "12 submissions match" in areas
+    r = client.post("/desk/filter", data={"csrf": csrf(client), "search": "person 07"})
+    assert r.status_code == 303 and "07" not in r.headers["location"]
+    found = client.get(r.headers["location"]).text
+    assert "10 submissions match" in found
+    client.close()
+
+
+def test_the_daily_digest_sends_counts_and_links_only(start_service, smtp: SmtpServer) -> None:
+    from forms_service import store
+
+    first = start_service(smtp.port)
+    first.stop()  # the database now exists with its schema
+    conn = store.connect(first.database)
+    with store.transaction(conn):
+        old = store.NewSubmission("volunteer", {"name": "Digest Person", "email": "d@example.com"})
+        store.insert_batch(conn, [old], time.time() - 4 * 86400, 0)
+        new = store.NewSubmission("volunteer", {"name": "Fresh Person", "email": "f@example.com"})
+        store.insert_batch(conn, [new], time.time() - 3600, 0)
+        conn.execute("UPDATE outbox SET status = 'sent'")
+    conn.close()
+    desk = start_service(smtp.port, FORMS_DIGEST_HOUR="0", FORMS_TIMEZONE="Pacific/Kiritimati")
+    [digest] = smtp.inbox.wait_for(1)
+    raw = smtp.inbox.raw[0]
+    assert digest["Subject"] == "Volunteers today: 1 new, 1 waiting"
+    text = text_part(digest)
+    assert f"{desk.url}/desk/?status=new&waiting=1" in text
+    for value in (b"Digest", b"Fresh", b"d@example.com", b"f@example.com"):
+        assert value not in raw
+    time.sleep(1.5)
+    assert len(smtp.inbox.messages) == 1  # once a day
+    wait_until(lambda: desk.rows("SELECT count(*) FROM digests") == [(1,)])

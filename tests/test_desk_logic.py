@@ -1,0 +1,202 @@
+"""The desk's pure logic and its queries, in-process, on a real SQLite file: settings,
+the summary email, the digest's timing, the list's paging and the shared deletion."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from forms_service import digest, keys, mailer, retention, store
+from forms_service.desk import queries, signin
+from forms_service.settings import Settings, SettingsError
+
+VALUES = {
+    "name": "Ottoline Vandersteen",
+    "email": "ottoline@example.com",
+    "phone": "+44 20 7946 0958",
+    "message": "I speak Portuguese",
+    "help": ["translation"],
+    "consent": "yes",
+}
+
+
+@pytest.fixture
+def conn(tmp_path):
+    connection = store.connect(tmp_path / "forms.sqlite3")
+    store.migrate(connection)
+    yield connection
+    connection.close()
+
+
+def add(conn, count: int = 1, at: float | None = None, **data: object) -> list[str]:
+    subs = [store.NewSubmission("volunteer", {**VALUES, **data, "n": i}) for i in range(count)]
+    with store.transaction(conn):
+        done = store.insert_batch(conn, subs, at or time.time(), 0)
+    return [a.reference for a in done]
+
+
+def test_desk_settings_are_read_and_checked():
+    s = Settings.from_env(
+        {
+            "FORMS_DESK_URL": "https://forms.example.org/desk",
+            "FORMS_SESSION_IDLE_MINUTES": "10",
+            "FORMS_SESSION_MAX_HOURS": "8",
+            "FORMS_FOLLOW_UP_DAYS": "5",
+            "FORMS_EMAIL_DETAILS": "FULL",
+            "FORMS_DIGEST_HOUR": "off",
+            "FORMS_TIMEZONE": "America/Chicago",
+        }
+    )
+    assert (s.desk, s.desk_origin) == (
+        "https://forms.example.org/desk/",
+        "https://forms.example.org",
+    )
+    assert (s.session_idle_minutes, s.session_max_hours, s.follow_up_days) == (10, 8, 5)
+    assert (s.email_details, s.digest_hour, s.timezone) == ("full", None, "America/Chicago")
+    d = Settings.from_env({"FORMS_PORT": "9000"})
+    assert (d.desk, d.email_details, d.digest_hour) == ("http://127.0.0.1:9000/desk/", "summary", 8)
+    for name, value in [
+        ("FORMS_DESK_URL", "ftp://x/desk/"),
+        ("FORMS_DESK_URL", "https://x.org/admin/"),
+        ("FORMS_TIMEZONE", "Mars/Olympus"),
+        ("FORMS_DIGEST_HOUR", "24"),
+        ("FORMS_EMAIL_DETAILS", "some"),
+    ]:
+        with pytest.raises(SettingsError, match=name):
+            Settings.from_env({name: value})
+
+
+def test_the_summary_email_holds_no_submitted_value_and_full_keeps_todays_email():
+    message = store.Message(1, "coordinators", 1, "V-ABCDEFGH", "volunteer", VALUES, 0.0)
+    summary = mailer.build(message, Settings(desk_url="https://f.example.org/desk/"))
+    raw = summary.as_bytes()
+    for key in ("name", "email", "phone", "message"):
+        assert str(VALUES[key]).encode() not in raw
+    assert summary["Reply-To"] is None
+    assert b"https://f.example.org/desk/submissions/V-ABCDEFGH" in raw
+    assert b"Translation or interpreting" in raw
+    full = mailer.build(message, Settings(email_details="full"))
+    assert full["Reply-To"] == "ottoline@example.com"
+    assert "Ottoline Vandersteen" in full.get_body(("plain",)).get_content()
+
+
+@pytest.mark.parametrize(
+    ("utc_hour", "zone", "hour", "due"),
+    [
+        (7, "UTC", 8, False),
+        (8, "UTC", 8, True),
+        (14, "America/Chicago", 8, True),  # 08:30 in Chicago in January
+        (13, "America/Chicago", 8, False),
+        (23, "Asia/Tokyo", 8, True),  # already the next morning in Tokyo
+    ],
+)
+def test_the_digest_is_due_at_its_hour_in_the_organisations_time_zone(utc_hour, zone, hour, due):
+    now = datetime(2026, 1, 15, utc_hour, 30, tzinfo=UTC).timestamp()
+    settings = Settings(digest_hour=hour, timezone=zone)
+    assert (digest.due_day(settings, now) is not None) is due
+
+
+class Kept:
+    """A transport that keeps what it is given (the digest's own logic is under test)."""
+
+    def __init__(self) -> None:
+        self.sent: list = []
+
+    def send(self, message) -> str:
+        self.sent.append(message)
+        return "kept"
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+def test_the_digest_says_nothing_on_a_quiet_day_and_speaks_once_otherwise(conn):
+    settings = Settings(digest_hour=0)
+    transport = Kept()
+    now = time.time()
+    assert not digest.send_if_due(conn, settings, transport, now)
+    assert transport.sent == []
+    conn.execute("DELETE FROM digests")
+    add(conn, 2, at=now - 3600)
+    add(conn, 1, at=now - 10 * 86400, name="Someone Else")
+    assert digest.send_if_due(conn, settings, transport, now)
+    assert not digest.send_if_due(conn, settings, transport, now + 60)
+    [message] = transport.sent
+    assert message["Subject"] == "Volunteers today: 2 new, 1 waiting"
+    assert b"Ottoline" not in message.as_bytes()
+
+
+def test_the_list_pages_by_id_newest_first_and_filters(conn):
+    refs = add(conn, 130)
+    first = queries.list_page(conn, queries.Filters(), time.time(), 3)
+    assert [s.reference for s in first.rows] == refs[::-1][:50]
+    assert first.total == 130 and first.newer is None and first.older is not None
+    second = queries.list_page(conn, queries.Filters(), time.time(), 3, before=first.older)
+    assert [s.reference for s in second.rows] == refs[::-1][50:100]
+    back = queries.list_page(conn, queries.Filters(), time.time(), 3, after=second.newer)
+    assert back.rows == first.rows
+    assert queries.list_page(conn, queries.Filters(area="translation"), 0, 3).total == 130
+    assert queries.list_page(conn, queries.Filters(area="admin"), 0, 3).total == 0
+    assert queries.list_page(conn, queries.Filters(search="VANDER"), 0, 3).total == 130
+    assert queries.list_page(conn, queries.Filters(search="nobody"), 0, 3).rows == []
+    assert queries.list_page(conn, queries.Filters(status="closed"), 0, 3).total == 0
+
+
+def test_retention_purge_takes_notes_and_history_with_the_submission(conn):
+    [old] = add(conn, at=time.time() - 100 * 86400)
+    sub = queries.find(conn, old)
+    queries.add_note(conn, sub, "a note", "c@example.org", time.time())
+    queries.set_status(conn, sub, "contacted", "c@example.org", time.time())
+    conn.execute("UPDATE outbox SET status = 'sent'")
+    assert store.purge(conn, time.time() - 90 * 86400).submissions == 1
+    for table in ("submissions", "outbox", "notes", "history"):
+        assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0  # noqa: S608
+
+
+def test_erase_deletes_the_acknowledgement_record_and_files_of_that_person_only(conn, tmp_path):
+    settings = Settings(database=tmp_path / "forms.sqlite3", mail_dir=tmp_path / "mail")
+    key = keys.service_key(settings.database)
+    subs = [
+        store.NewSubmission(
+            "volunteer", {**VALUES, "email": e}, acknowledge_hash=keys.address_hash(key, e)
+        )
+        for e in ("ottoline@example.com", "other@example.com")
+    ]
+    with store.transaction(conn):
+        [gone, kept] = store.insert_batch(conn, subs, time.time(), 0)
+    settings.mail_dir.mkdir()
+    for reference in (gone.reference, kept.reference):
+        (settings.mail_dir / f"{reference}.coordinators_at_example.org.eml").write_text("x")
+    assert retention.erase(conn, settings, gone.reference, "c@example.org")
+    assert not retention.erase(conn, settings, gone.reference, "c@example.org")
+    hashes = [row[0] for row in conn.execute("SELECT address_hash FROM acknowledgements")]
+    assert hashes == [keys.address_hash(key, "other@example.com")]
+    assert [p.name.split(".")[0] for p in settings.mail_dir.iterdir()] == [kept.reference]
+    assert queries.find(conn, kept.reference) is not None
+    assert queries.erasure(conn, gone.reference)["erased_by"] == "c@example.org"
+
+
+def test_a_session_is_stored_hashed_and_expires(conn):
+    settings = Settings(coordinators=("c@example.org",))
+    now = time.time()
+    session_id = signin.open_session(conn, "c@example.org", now)
+    assert conn.execute("SELECT id_hash FROM desk_sessions").fetchone()[0] != session_id
+    assert signin.load_session(conn, session_id, settings, now + 60) is not None
+    assert signin.load_session(conn, session_id, settings, now + 60 + 31 * 60) is None
+    assert signin.load_session(conn, session_id, settings, now) is None  # removed for good
+
+
+def test_export_is_formula_safe_and_recorded(conn):
+    [ref] = add(conn, name="=HYPERLINK(1)", message="+1 and -2")
+    subs = queries.export(conn, queries.Filters(), "c@example.org", time.time(), 3)
+    from forms_service.export import csv_document
+
+    text = csv_document(subs[0].form.fields, ["Reference"], queries.rows_for(subs))
+    assert "'=HYPERLINK(1)" in text and "'+1 and -2" in text
+    assert json.loads(json.dumps([r["what"] for r in queries.history(conn, subs[0].id)])) == [
+        "Exported in a CSV file of 1 submission(s)"
+    ]
+    assert ref == subs[0].reference
