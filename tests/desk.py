@@ -6,7 +6,7 @@ import re
 
 import httpx
 
-from .support import Service, SmtpServer, text_part, valid_form
+from .support import Service, SmtpServer, text_part, valid_form, wait_until
 
 COORDINATOR = "coordinators@example.org"
 LINK = re.compile(r"https?://\S+/desk/link/[A-Za-z0-9_-]+")
@@ -29,17 +29,21 @@ def ask_for_link(client: httpx.Client, address: str) -> httpx.Response:
 
 
 def link_from(smtp: SmtpServer, count: int) -> str:
-    """The sign-in link in the count-th email the server received."""
-    message = smtp.inbox.wait_for(count)[count - 1]
-    match = LINK.search(text_part(message))
-    assert match, text_part(message)
-    return match[0]
+    """The link in the count-th sign-in email the server received (other emails, such as
+    the coordinators' summaries, may arrive in between)."""
+
+    def links() -> list[str]:
+        texts = [text_part(m) for m in smtp.inbox.messages if m["Subject"].startswith("Your link")]
+        return [LINK.search(text)[0] for text in texts]
+
+    wait_until(lambda: len(links()) >= count, 10, f"{count} sign-in email(s)")
+    return links()[count - 1]
 
 
 def sign_in(service: Service, smtp: SmtpServer, address: str = COORDINATOR) -> httpx.Client:
     """A client holding a live session cookie, signed in the way a coordinator does."""
     client = service.client()
-    before = len(smtp.inbox.messages)
+    before = sum(m["Subject"].startswith("Your link") for m in smtp.inbox.messages)
     assert ask_for_link(client, address).status_code == 200
     link = link_from(smtp, before + 1)
     r = client.post(link.replace(link.split("/desk/")[0], service.url))

@@ -330,7 +330,7 @@ def test_summary_emails_carry_none_of_the_submitted_values(desk: Service, smtp: 
     assert "Reply-To" not in message
     text = text_part(message)
     assert f"{desk.url}/desk/submissions/{reference}" in text
-    assert "Document preparation and organisation; Translation or interpreting" in text
+    assert "Areas of help: Document preparation and organization; Translation or" in text
 
 
 def test_the_list_pages_filters_and_searches_without_putting_words_in_the_address(
