@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: run test build lint bench bench-service bench-site soak clean browser wrk
+.PHONY: run test build lint bench bench-service bench-site bench-desk soak clean browser wrk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,7 +57,10 @@ bench-site: $(STAMP) browser
 soak: build
 	$(BIN)/python bench/soak.py
 
-bench: bench-service bench-site soak
+bench-desk: build
+	$(BIN)/python bench/desk.py
+
+bench: bench-service bench-site bench-desk soak
 
 clean:
 	rm -rf site var .pytest_cache .ruff_cache

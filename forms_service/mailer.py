@@ -83,12 +83,13 @@ def build(message: Message, settings: Settings) -> EmailMessage:
         msg.add_alternative(_html_document(html.escape(text).replace("\n", "<br>\n")), "html")
         return msg
     msg["To"] = ", ".join(settings.coordinators)
+    summary = settings.email_details == "summary"
+    if email and not summary:
+        msg["Reply-To"] = header_address(email)
     msg["Subject"] = f"New volunteer interest ({message.reference})"
-    if settings.email_details == "summary":
+    if summary:
         msg.set_content(_summary_text(message, settings))
         return msg
-    if email:
-        msg["Reply-To"] = header_address(email)
     rows = [(label, inert(value)) for label, value in form.readable(message.data)]
     msg.set_content(_text_body(message.reference, rows))
     msg.add_alternative(_html_body(message.reference, rows), subtype="html")

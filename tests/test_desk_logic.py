@@ -200,3 +200,26 @@ def test_export_is_formula_safe_and_recorded(conn):
         "Exported in a CSV file of 1 submission(s)"
     ]
     assert ref == subs[0].reference
+
+
+def test_the_privacy_page_says_what_the_coordinators_emails_hold(site_dir, monkeypatch):
+    import importlib.util
+    import tomllib
+
+    from .support import ROOT
+
+    html = (site_dir / "privacy" / "index.html").read_text(encoding="utf-8")
+    assert "holds only its reference, the time it arrived and the ways you" in html
+    spec = importlib.util.spec_from_file_location(
+        "email_details", ROOT / "overrides" / "hooks" / "email_details.py"
+    )
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    monkeypatch.setenv("FORMS_EMAIL_DETAILS", "full")
+    assert "as you typed it, by email" in hook.on_page_content(f"<li>{hook.MARKER}</li>")
+    monkeypatch.setenv("FORMS_EMAIL_DETAILS", "some")
+    with pytest.raises(ValueError, match="FORMS_EMAIL_DETAILS"):
+        hook.on_page_content(hook.MARKER)
+    # the desk is never reached through the site's proxy: it would share the site's origin
+    config = tomllib.loads((ROOT / "netlify.toml").read_text())
+    assert not any(r["from"].startswith("/desk") for r in config["redirects"])

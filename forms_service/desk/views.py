@@ -137,7 +137,8 @@ def _to_sign_in(request: Request, desk: Desk, *, had_cookie: bool) -> Response:
     SameSite=Strict cookie: one reload from our own page brings it, if there is one."""
     cross_site = request.headers.get("sec-fetch-site") == "cross-site"
     if request.method == "GET" and cross_site and not had_cookie:
-        return desk.page(request, "reopen.html", url=str(request.url.path), session=None)
+        query = f"?{request.url.query}" if request.url.query else ""
+        return desk.page(request, "reopen.html", url=request.url.path + query, session=None)
     return RedirectResponse(f"{desk.path}sign-in", 303)
 
 
@@ -219,7 +220,13 @@ async def link(request: Request) -> Response:
 async def sign_out(request: Request, desk: Desk, session: signin.Session, form) -> Response:
     await desk.db(signin.end_session, session)
     response = desk.page(request, "signed_out.html", session=None)
-    response.delete_cookie(signin.COOKIE, path=desk.path, httponly=True, samesite="strict")
+    response.delete_cookie(
+        signin.COOKIE,
+        path=desk.path,
+        secure=desk.settings.desk.startswith("https:"),
+        httponly=True,
+        samesite="strict",
+    )
     return response
 
 
