@@ -143,6 +143,8 @@ def test_the_list_pages_by_id_newest_first_and_filters(conn):
     assert queries.list_page(conn, queries.Filters(search="VANDER"), 0, 3).total == 130
     assert queries.list_page(conn, queries.Filters(search="nobody"), 0, 3).rows == []
     assert queries.list_page(conn, queries.Filters(status="closed"), 0, 3).total == 0
+    add(conn, 1000, name="Many More")
+    assert queries.list_page(conn, queries.Filters(), 0, 3).total == queries.COUNT_LIMIT + 1
 
 
 def test_retention_purge_takes_notes_and_history_with_the_submission(conn):

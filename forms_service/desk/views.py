@@ -273,6 +273,7 @@ async def home(request: Request, desk: Desk, session: signin.Session, form) -> R
         "list.html",
         session=session,
         page=page,
+        count_limit=queries.COUNT_LIMIT,
         filters=filters,
         areas=queries.area_choices(),
         now=now,
