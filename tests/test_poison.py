@@ -270,7 +270,7 @@ def test_the_email_carries_exactly_the_validated_reply_to(address: str):
     # Reply-To of the coordinators' email, To of the volunteer's acknowledgement
     for kind, header in (("coordinators", "Reply-To"), ("acknowledgement", "To")):
         message = store.Message(1, kind, 1, "V-TESTTEST", "volunteer", result.data, 0.0)
-        built = mailer.build(message, Settings())
+        built = mailer.build(message, Settings(email_details="full"))
         parsed = email.message_from_bytes(built.as_bytes(), policy=default)
         (value,) = parsed.get_all(header)
         (only,) = value.addresses
@@ -290,7 +290,7 @@ def test_text_direction_controls_are_refused_on_one_line_and_inert_in_the_email(
     result = validate(VOLUNTEER, MultiDict(valid_form(message=f"pay {control}gnp.exe")))
     assert result.ok and result.data["message"] == f"pay {control}gnp.exe"  # stored as typed
     message = store.Message(1, "coordinators", 1, "V-TESTTEST", "volunteer", result.data, 0.0)
-    built = mailer.build(message, Settings())
+    built = mailer.build(message, Settings(email_details="full"))
     for part in ("plain", "html"):
         body = built.get_body((part,)).get_content()
         assert f"pay [U+{ord(control):04X}]gnp.exe" in body and control not in body
