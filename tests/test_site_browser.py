@@ -194,16 +194,49 @@ def test_focus_is_never_hidden_under_the_sticky_header(guarded, site_service, vi
     assert hidden == []
 
 
+def tab_stops(page, count: int, probe: str) -> list:
+    """Press Tab `count` times from the top of the page; `probe` reads each stop."""
+    stops = []
+    for _ in range(count):
+        page.keyboard.press("Tab")
+        page.evaluate(SETTLE_ANIMATIONS)
+        stops.append(page.evaluate(probe))
+    return stops
+
+
 def test_exit_is_the_first_stop_after_the_help_bar(guarded, site_service):
     page = guarded.new_page()
     page.set_viewport_size(PHONE)
     page.goto(site_service.url + "/safety/")
-    stops = []
-    for _ in range(5):
-        page.keyboard.press("Tab")
-        stops.append(page.evaluate("document.activeElement.textContent.trim()"))
+    stops = tab_stops(page, 5, "document.activeElement.textContent.trim()")
     assert stops[1:4] == ["Call 1-888-373-7888", "Text 233733", "Browsing safely"]
     assert "Exit this page" in stops[4]
+
+
+@pytest.mark.parametrize("viewport", [PHONE, ZOOMED], ids=["360x740", "200%"])
+def test_the_closed_menu_takes_no_tab_stops_and_opens_by_keyboard(guarded, site_service, viewport):
+    page = guarded.new_page()
+    page.set_viewport_size(viewport)
+    page.goto(site_service.url + "/safety/")
+    probe = """() => {
+      const el = document.activeElement;
+      const r = el.getBoundingClientRect();
+      const seen = r.width > 0 && r.bottom > 0 && r.right > 0 &&
+        r.top < innerHeight && r.left < innerWidth;
+      const hidden = !!el.closest('.md-sidebar--primary, .md-search__output');
+      return [el.textContent.trim().slice(0, 30) || el.className, seen || !hidden];
+    }"""
+    off_screen = [name for name, seen in tab_stops(page, 50, f"({probe})()") if not seen]
+    assert off_screen == [], off_screen
+    page.evaluate("scrollTo(0, 0)")
+    page.get_by_role("button", name="Menu").focus()
+    menu = page.locator("[data-menu-button]")  # hidden while the drawer is open
+    page.keyboard.press("Enter")
+    assert menu.get_attribute("aria-expanded") == "true"
+    assert page.evaluate("document.activeElement.closest('.md-sidebar--primary') !== null")
+    page.keyboard.press("Escape")
+    assert menu.get_attribute("aria-expanded") == "false"
+    assert page.evaluate("document.activeElement.hasAttribute('data-menu-button')")
 
 
 @pytest.mark.parametrize("width", [320, 360, 412])
