@@ -31,6 +31,7 @@ from .private import private_dir
 from .settings import Settings
 from .store import Message
 from .validation import BIDI_CONTROLS
+from .words import LANGUAGE_KEY, LANGUAGES, NAMES, Words, language, say
 
 ORGANISATION = "The Mission"
 
@@ -75,18 +76,22 @@ def build(message: Message, settings: Settings) -> EmailMessage:
     msg["Message-ID"] = f"<{message.reference}.{message.kind}@{domain}>"
     msg["Auto-Submitted"] = "auto-generated"
     email = str(message.data.get("email", ""))
+    lang = language(str(message.data.get(LANGUAGE_KEY, "")))
     if message.kind == "acknowledgement":
         msg["To"] = header_address(email)
-        msg["Subject"] = f"We received your message ({message.reference})"
-        text = _acknowledgement_text(message.reference)
+        msg["Subject"] = say(ACK_SUBJECT, lang).format(reference=message.reference)
+        text = say(ACK_TEXT, lang).format(reference=message.reference)
         msg.set_content(text)
-        msg.add_alternative(_html_document(html.escape(text).replace("\n", "<br>\n")), "html")
+        body = html.escape(text).replace("\n", "<br>\n")
+        msg.add_alternative(_html_document(body, lang), "html")
         return msg
     msg["To"] = ", ".join(settings.coordinators)
     summary = settings.email_details == "summary"
     if email and not summary:
         msg["Reply-To"] = header_address(email)
-    msg["Subject"] = f"New volunteer interest ({message.reference})"
+    # the language in the subject too, so a coordinator who reads it can take it
+    wrote_in = "" if lang == LANGUAGES[0] else f", in {NAMES[lang]}"
+    msg["Subject"] = f"New volunteer interest{wrote_in} ({message.reference})"
     if summary:
         msg.set_content(_summary_text(message, settings))
         return msg
@@ -143,18 +148,28 @@ def _html_body(reference: str, rows: list[tuple[str, str]]) -> str:
     )
 
 
-def _html_document(body: str) -> str:
-    return f"<!doctype html>\n<html lang=en><meta charset=utf-8>\n<body>\n{body}\n</body></html>\n"
-
-
-def _acknowledgement_text(reference: str) -> str:
+def _html_document(body: str, lang: str = LANGUAGES[0]) -> str:
     return (
-        "Thank you for offering to volunteer with us.\n\n"
-        f"We received your message (reference {reference}). A coordinator will reply,"
-        " usually within a week.\n\n"
-        "If you did not send this, you can ignore this email: we will not write again"
-        " unless you contact us.\n"
+        f"<!doctype html>\n<html lang={lang}><meta charset=utf-8>\n<body>\n{body}\n</body></html>\n"
     )
+
+
+ACK_SUBJECT = Words(
+    "We received your message ({reference})", es="Recibimos tu mensaje ({reference})"
+)
+ACK_TEXT = Words(
+    "Thank you for offering to volunteer with us.\n\n"
+    "We received your message (reference {reference}). A coordinator will reply,"
+    " usually within a week.\n\n"
+    "If you did not send this, you can ignore this email: we will not write again"
+    " unless you contact us.\n",
+    es="Gracias por ofrecerte como voluntario o voluntaria.\n\n"
+    "Recibimos tu mensaje (referencia {reference}). Una persona que coordina el"
+    " voluntariado te va a responder.\n\n"
+    "Si no enviaste este mensaje, puedes ignorarlo: no volveremos a escribirte"
+    " a menos que nos contactes.\n",
+)
+"""The acknowledgement, in the language the person wrote in; `{reference}` is filled in."""
 
 
 MAX_REPLY_LINES = 100
