@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from .forms import HONEYPOT, IDEMPOTENCY_KEY, Field, Form
+from .words import LANGUAGES
 
 _MESSAGE = {
     "type": "object",
     "properties": {"error": {"type": "string"}},
     "required": ["error"],
+}
+
+
+_LANGUAGE = {
+    "name": "lang",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string", "enum": list(LANGUAGES)},
+    "description": "The language of the page the form is sent from: errors, refusals, the"
+    " thank-you page and the acknowledgement come in it (default en; unknown values are en).",
 }
 
 
@@ -54,6 +65,7 @@ def document(form: Form) -> dict[str, object]:
         "info": {"title": "Volunteer intake", "version": "1"},
         "paths": {
             form.action: {
+                "parameters": [_LANGUAGE],
                 "get": {
                     "summary": "The form itself lives on the site: a redirect to it.",
                     "responses": {"303": {"description": "To the Volunteer page."}},

@@ -157,9 +157,10 @@ def test_the_spanish_form_answers_in_spanish(open_form, smtp, js):
     assert "formato correcto" in page.locator("#f-email-error").inner_text()
     assert "Marca la casilla" in page.locator("#f-consent-error").inner_text()
     assert page.get_attribute("html", "lang") == "es"
-    if not js:
+    if js:
+        assert axe_violations(page) == []  # axe needs the page's scripts to run
+    else:
         assert page.title().startswith("Error: Voluntariado")
-    assert axe_violations(page) == []
     page.fill("#f-email", "ana@example.com")
     page.check("#f-consent")
     page.click(".vf-submit")
