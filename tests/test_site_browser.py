@@ -234,9 +234,10 @@ def test_exit_is_the_first_stop_after_the_help_bar(guarded, site_service):
     page = guarded.new_page()
     page.set_viewport_size(PHONE)
     page.goto(site_service.url + "/safety/")
-    stops = tab_stops(page, 5, "document.activeElement.textContent.trim()")
-    assert stops[1:4] == ["Call 1-888-373-7888", "Text 233733", "Browsing safely"]
-    assert "Exit this page" in stops[4]
+    stops = tab_stops(page, 6, "document.activeElement.textContent.trim()")
+    # the help bar's links, the last being the same page in Spanish
+    assert stops[1:5] == ["Call 1-888-373-7888", "Text 233733", "Browsing safely", "Español"]
+    assert "Exit this page" in stops[5]
 
 
 @pytest.mark.parametrize("viewport", [PHONE, ZOOMED], ids=["360x740", "200%"])
