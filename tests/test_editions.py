@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from forms_service.forms import VOLUNTEER
 from forms_service.headers import NO_STORE, read_header_rules
 
 from .browser import new_guarded
@@ -347,3 +348,12 @@ def test_the_check_works_on_a_shallow_clone(repo: Path, tmp_path: Path):
 
 def test_the_check_says_so_outside_a_git_checkout(tmp_path: Path):
     assert "not a git checkout" in check(tmp_path)
+
+
+def test_the_email_and_the_desk_show_the_language_first():
+    """Both read a submission through Form.readable."""
+    spanish = VOLUNTEER.readable({"language": "es", "name": "Lucía"})
+    assert spanish[0] == ("Wrote in", "Spanish (please reply in Spanish)")
+    assert ("Your name", "Lucía") in spanish
+    assert VOLUNTEER.readable({"language": "en"})[0] == ("Wrote in", "English")
+    assert VOLUNTEER.readable({"name": "Before"})[0][0] == "Your name"  # stored before this
