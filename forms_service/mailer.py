@@ -48,13 +48,22 @@ class TemporaryFailure(Exception):
         self.server_down = server_down
 
 
+class RecipientsRefusedForNow(TemporaryFailure):
+    """The server took the message for some recipients and refused `recipients` for now:
+    only they get it on the next attempt, so the others receive no duplicate."""
+
+    def __init__(self, reason: str, recipients: list[str]) -> None:
+        super().__init__(reason)
+        self.recipients = recipients
+
+
 class PermanentFailure(Exception):
     """The server refused the message for good (5xx): a dead letter for an operator."""
 
 
 class Transport(Protocol):
-    def send(self, message: EmailMessage) -> str:
-        """Deliver or raise; return a short, data-free note for the log."""
+    def send(self, message: EmailMessage, to: list[str] | None = None) -> str:
+        """Deliver (to `to` alone if given) or raise; return a short, data-free note."""
         ...
 
     def close(self) -> None:
@@ -281,7 +290,7 @@ class SmtpTransport:
         self.local_hostname = socket.getfqdn()
         self._smtp: BoundedSMTP | BoundedSMTP_SSL | None = None
 
-    def send(self, message: EmailMessage) -> str:
+    def send(self, message: EmailMessage, to: list[str] | None = None) -> str:
         deadline = time.monotonic() + self.s.attempt_seconds
         try:
             session = self._session(deadline)
@@ -292,7 +301,7 @@ class SmtpTransport:
             self.close()
             raise TemporaryFailure(f"connection: {_describe(exc)}", server_down=True) from None
         try:
-            refused = session.send_message(message)
+            refused = session.send_message(message, to_addrs=to)
         except smtplib.SMTPResponseException as exc:
             self.close()
             raise _classify(exc.smtp_code, "reply") from None
@@ -303,9 +312,14 @@ class SmtpTransport:
         except (OSError, smtplib.SMTPException) as exc:
             self.close()
             raise TemporaryFailure(f"connection: {_describe(exc)}", server_down=True) from None
-        if refused:
-            # Some coordinators got it; the rest would get a duplicate on retry. Report it.
-            return f"accepted, {len(refused)} recipient(s) refused"
+        for_now = sorted(a for a, (code, _) in refused.items() if 400 <= code < 500)
+        if for_now:  # greylisted, over quota: they alone are tried again
+            codes = sorted({refused[a][0] for a in for_now})
+            reason = f"{len(for_now)} recipient(s) refused for now: {codes[0]}"
+            raise RecipientsRefusedForNow(reason, for_now)
+        if refused:  # refused for good: the others have it; a retry would not help
+            codes = sorted({code for code, _ in refused.values()})
+            return f"accepted, {len(refused)} recipient(s) refused for good: {codes[0]}"
         return "accepted (250)"
 
     def close(self) -> None:
@@ -381,7 +395,7 @@ class FileTransport:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    def send(self, message: EmailMessage) -> str:
+    def send(self, message: EmailMessage, to: list[str] | None = None) -> str:
         private_dir(self.directory)
         name = message["Message-ID"].strip("<>").replace("@", "_at_") + ".eml"
         data = message.as_bytes()
