@@ -1,9 +1,9 @@
 """Retention: past FORMS_RETENTION_DAYS a submission is gone, wherever it was kept.
 
 The database rows (whatever became of the email), the write-ahead log that still
-held them, and the `.eml` files written when no SMTP server is set. Run daily by
-the delivery worker and on demand by `forms-service purge`. A coordinator's
-erasure of one person, from the desk, goes as far.
+held them, and the `.eml` files written when no SMTP server is set (and any `.tmp`
+one a crash left half-renamed). Run daily by the delivery worker and on demand by
+`forms-service purge`. A coordinator's erasure of one person, from the desk, goes as far.
 """
 
 from __future__ import annotations
@@ -37,11 +37,17 @@ def purge(conn: sqlite3.Connection, mail_dir: Path, days: int) -> store.Purged:
     return result
 
 
+ORPHAN_SECONDS = 600
+"""A `.tmp` email file this old was left by a crash between writing and renaming it."""
+
+
 def _purge_files(mail_dir: Path, cutoff: float) -> int:
     removed = 0
-    for path in mail_dir.glob("*.eml") if mail_dir.is_dir() else ():
+    orphaned = store.now() - ORPHAN_SECONDS
+    for path in mail_dir.iterdir() if mail_dir.is_dir() else ():
+        limit = {".eml": cutoff, ".tmp": orphaned}.get(path.suffix)
         try:
-            if path.stat().st_mtime < cutoff:
+            if limit is not None and path.stat().st_mtime < limit:
                 path.unlink()
                 removed += 1
         except FileNotFoundError:  # another process purged it first
