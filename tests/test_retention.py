@@ -43,6 +43,10 @@ def test_purge_removes_everything_past_retention_from_the_files_too(start_servic
     service = start_service(smtp.port, FORMS_ACKNOWLEDGE="true")
     delivered = post(service, name="Purgemarker Delivered", email="gone1@example.com")
     wait_until(lambda: status(service, delivered) == "sent", what="delivered")
+    wait_until(  # its acknowledgement too, before the server starts refusing
+        lambda: service.rows("SELECT count(*) FROM outbox WHERE status != 'sent'") == [(0,)],
+        what="the acknowledgement delivered",
+    )
     smtp.inbox.replies = ["550 5.1.1 No such mailbox"] * 2
     dead = post(service, name="Purgemarker Deadletter", email="gone2@example.com")
     wait_until(lambda: status(service, dead) == "dead", what="a dead letter")
