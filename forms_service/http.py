@@ -6,7 +6,9 @@ Here the request line and headers must arrive within FORMS_HEADER_TIMEOUT of the
 connection opening (or, on a kept-alive connection, of the first read of the next
 request's headers that leaves them incomplete) and within FORMS_MAX_HEADER_BYTES, or
 the client gets a 408 or 431 and the connection closes. At most one read past the cap
-is ever held. Headers that arrive whole in one read, the usual case, start no timer.
+is ever held: each read is counted, up to the blank line that ends the headers, before
+it is parsed, so headers that arrive in one read are bounded too. Headers that arrive
+whole in one read, the usual case, start no timer.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class BoundedHeaders(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._in_headers = False
+        self._between_requests = True
         self._header_bytes = 0
         self._header_clock: asyncio.TimerHandle | None = None
         self._start_header_clock()  # a connection that sends nothing is bounded too
@@ -44,22 +47,30 @@ class BoundedHeaders(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._in_headers = True
-        self._header_bytes = 0
+        self._between_requests = False
 
     def on_headers_complete(self) -> None:
         self._in_headers = False
         self._stop_header_clock()
         super().on_headers_complete()
 
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._between_requests = True
+        self._header_bytes = 0
+
     def data_received(self, data: bytes) -> None:
+        if self._between_requests or self._in_headers:
+            end = data.find(b"\r\n\r\n")
+            self._header_bytes += end if end >= 0 else len(data)
+            if self._header_bytes > self.max_header_bytes:
+                self._refuse(431, "Request headers too large.")
+                return
         super().data_received(data)
         if not self._in_headers or self.transport.is_closing():
             return  # the usual case: the headers came whole in this read, no timer needed
         if self._header_clock is None:
             self._start_header_clock()
-        self._header_bytes += len(data)
-        if self._header_bytes > self.max_header_bytes:
-            self._refuse(431, "Request headers too large.")
 
     def _start_header_clock(self) -> None:
         self._header_clock = self.loop.call_later(

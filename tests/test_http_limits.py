@@ -45,6 +45,22 @@ def test_headers_over_the_cap_get_431_and_the_connection_closes(limited: Service
     assert process.memory_info().rss - before < 10 * 1024 * 1024
 
 
+@pytest.mark.parametrize("writes", [1, 4])
+def test_headers_over_the_cap_get_431_even_when_their_last_read_completes_them(
+    limited: Service, writes: int
+):
+    header = b"X-Big: " + b"a" * 20_000 + b"\r\n"
+    request = b"GET /api/healthz HTTP/1.1\r\nHost: x\r\n" + header + b"\r\n"
+    step = -(-len(request) // writes)
+    with socket.create_connection(("127.0.0.1", limited.port), timeout=5) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for start in range(0, len(request), step):
+            sock.sendall(request[start : start + step])
+            time.sleep(0.05)  # separate reads on the server
+        answer = read_answer(sock)
+    assert answer.startswith(b"HTTP/1.1 431 ")
+
+
 def test_headers_that_trickle_in_get_408_after_the_header_timeout(limited: Service):
     started = time.monotonic()
     with socket.create_connection(("127.0.0.1", limited.port), timeout=10) as sock:
