@@ -59,6 +59,12 @@ EMAIL_FORMAT = Words(
     "Enter one email address in the right format, like name@example.com",
     es="Escribe una sola dirección de correo con el formato correcto, como nombre@ejemplo.com",
 )
+LONG_LOCAL_PART = Words(
+    "The part before the @ can have at most 64 characters; mail servers refuse longer ones."
+    " Check the address, or use another one.",
+    es="La parte antes de la @ puede tener como máximo 64 caracteres; los servidores de correo"
+    " rechazan las más largas. Revisa la dirección o usa otra.",
+)
 ENCODED_ADDRESS = Words(
     "We cannot reply to this address as it is written (it contains =? which email"
     " programs read as a code). Check it, or use another address.",
@@ -159,8 +165,11 @@ def _check_email(f: Field, values: list[str]) -> str:
     value = _clean_text(f, _single(f, values))
     if not value:
         return ""
-    if not value.rpartition("@")[0].isascii():
+    local_part = value.rpartition("@")[0]
+    if not local_part.isascii():
         raise ValueError(PLAIN_ADDRESS)
+    if len(local_part) > 64:  # RFC 5321's limit, which email-validator checks only if strict
+        raise ValueError(LONG_LOCAL_PART)
     try:
         info = validate_email(value, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError:

@@ -113,6 +113,15 @@ def test_a_local_part_that_needs_smtputf8_is_refused_with_a_clear_message(servic
     assert "plain letters (a to z)" in r.json()["errors"]["email"]
 
 
+@pytest.mark.parametrize(
+    ("lang", "words"), [("en", "at most 64 characters"), ("es", "64 caracteres")]
+)
+def test_a_local_part_over_64_characters_is_refused_in_the_persons_language(lang, words):
+    posted = MultiDict(valid_form(email="a" * 65 + "@example.com"))
+    assert words in validate(VOLUNTEER, posted, lang).errors["email"]
+    assert not validate(VOLUNTEER, MultiDict(valid_form(email="a" * 64 + "@example.com"))).errors
+
+
 # ---------- the worker itself ----------
 
 
