@@ -111,7 +111,7 @@ def test_a_coordinator_follows_up_exports_erases_and_signs_out(
     check(page, "erased")
 
     press_on(page, "button:has-text('Sign out')")
-    assert "You are signed out" in page.inner_text("main")
+    page.locator("main", has_text="You are signed out").wait_for(timeout=10000)  # after the post
     check(page, "signed out")
     page.goto(f"{desk.url}/desk/")
     assert page.url == f"{desk.url}/desk/sign-in"
