@@ -85,7 +85,7 @@ def too_large_message(settings: Settings) -> str:
 def _check_type(request: Request) -> None:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in FORM_TYPES:
-        raise Refusal(415, "This address only accepts the volunteer form from our website.")
+        raise Refusal(415, "This address only accepts our form from our website.")
 
 
 def from_origins(request: Request, origins: tuple[str, ...]) -> bool:
@@ -102,7 +102,7 @@ def _check_origin(request: Request, settings: Settings) -> None:
         raise Refusal(
             403,
             "This form can only be sent from our own website. "
-            "Please open the volunteer page and send it from there.",
+            "Please open the page with the form and send it from there.",
         )
 
 

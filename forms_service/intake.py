@@ -1,4 +1,4 @@
-"""The public intake: the volunteer form's endpoint, from the posted body to the answer.
+"""The public intake: every form's endpoint (/api/forms/<slug>), from the body to the answer.
 
 One submission flows one way: guard -> parse -> validate -> store -> respond.
 Delivery happens elsewhere (outbox.Worker), woken after each commit.
@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.types import Message, Receive
 
 from . import guard, keys, store
-from .forms import HONEYPOT, IDEMPOTENCY_KEY, VOLUNTEER
+from .forms import FORMS, HONEYPOT, IDEMPOTENCY_KEY, VOLUNTEER, Form
 from .settings import Settings
 from .validation import validate
 
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("forms_service")
 
-THANKS_PATH = "/volunteer/thanks/"
 MAX_FIELDS = 60
 
 
@@ -40,11 +39,13 @@ def wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-def refusal(request: Request, status: int, title: str, message: str, **headers: str) -> Response:
+def refusal(
+    request: Request, status: int, title: str, message: str, form: Form = VOLUNTEER, **headers: str
+) -> Response:
     """A refusal in the form the client asked for: JSON for scripts, a page for people."""
     if wants_json(request):
         return JSONResponse({"error": message}, status, headers=headers)
-    page = request.app.state.services.pages.message(title, message)
+    page = request.app.state.services.pages.message(form, title, message)
     return HTMLResponse(page, status, headers=headers)
 
 
@@ -72,56 +73,61 @@ async def read_form(request: Request, settings: Settings) -> FormData:
         )
 
 
-async def volunteer(request: Request) -> Response:
-    """One resource, so that 405 answers list every method it takes."""
+async def form_resource(request: Request) -> Response:
+    """One resource per form, so that 405 answers list every method it takes."""
+    form = FORMS.get(request.path_params["slug"])
+    if form is None:
+        raise HTTPException(404)
     if request.method == "POST":
-        return await submit_volunteer(request)
-    return await form_page(request)
+        return await submit(request, form)
+    return RedirectResponse(f"{form.page}#{form.slug}-form", 303)
 
 
-async def submit_volunteer(request: Request) -> Response:
+async def submit(request: Request, form: Form) -> Response:
     services: Services = request.app.state.services
     settings = services.settings
     try:
         guard.check(request, settings, services.limiter)
         posted = await read_form(request, settings)
     except guard.Refusal as r:
-        return refusal(request, r.status, "We could not take your form", r.message, **r.headers)
+        title = "We could not take your form"
+        return refusal(request, r.status, title, r.message, form, **r.headers)
     except BodyTooLarge:
         message = guard.too_large_message(settings)
-        return refusal(request, 413, "Your form is too large", message)
+        return refusal(request, 413, "Your form is too large", message, form)
     except TimeoutError:
         message = "Your form took too long to arrive. Please check your connection and try again."
         # Close the connection: a client this slow should not keep holding it.
-        return refusal(request, 408, "Your form took too long", message, Connection="close")
+        return refusal(request, 408, "Your form took too long", message, form, Connection="close")
     except HTTPException:
         message = "Your form arrived in a shape we cannot read. Please send it from our website."
-        return refusal(request, 400, "We could not read your form", message)
+        return refusal(request, 400, "We could not read your form", message, form)
     except ClientDisconnect:
         log.info("client went away before sending the whole form")
         return Response(status_code=400)
 
-    result = validate(VOLUNTEER, posted)
+    result = validate(form, posted)
     if not result.ok:
-        return invalid(request, services, result.raw, result.errors)
+        return invalid(request, services, form, result.raw, result.errors)
 
     if posted.get(HONEYPOT):
         log.info("form filled in the hidden field: answered as received, not stored")
-        return accepted(request, store.new_reference())
+        return accepted(request, form, store.new_reference(form.prefix))
 
     raw_key = str(posted.get(IDEMPOTENCY_KEY) or "")
     key = hashlib.sha256(raw_key.encode()).hexdigest() if raw_key else None
     email = str(result.data.get("email", ""))
     try:
         # the key file is read once, or created beside the database on the first post
-        thank = settings.acknowledge and keys.address_hash(
+        thank = wants_acknowledgement(form, result.data, settings) and keys.address_hash(
             keys.service_key(settings.database), email
         )
         submission = store.NewSubmission(
-            form=VOLUNTEER.slug,
+            form=form.slug,
             data=result.data,
             idempotency_key=key,
             acknowledge_hash=thank or None,
+            prefix=form.prefix,
         )
         outcome = await services.committer.submit(submission)
     except (store.StoreUnavailable, OSError):
@@ -131,6 +137,7 @@ async def submit_volunteer(request: Request) -> Response:
             "We could not save your form",
             "We could not save your form just now, so it has not been sent. "
             "Please try again in a few minutes.",
+            form,
             **{"Retry-After": "120"},
         )
     if outcome.conflict:
@@ -140,28 +147,38 @@ async def submit_volunteer(request: Request) -> Response:
             409,
             "This form was already sent",
             "This form was already sent with different answers, and those are the ones we"
-            " kept. To send your new answers, reload the volunteer page and send it again.",
+            " kept. To send your new answers, reload the page and send the form again.",
+            form,
         )
     log.info(
         "%s %s", outcome.reference, "repeat, already stored" if outcome.duplicate else "stored"
     )
-    return accepted(request, outcome.reference)
+    return accepted(request, form, outcome.reference)
 
 
-def accepted(request: Request, reference: str) -> Response:
+def wants_acknowledgement(form: Form, data: dict[str, object], settings: Settings) -> bool:
+    """A form with its own tick box thanks only those who tick it (their inbox may be
+    watched); the others follow FORMS_ACKNOWLEDGE. Never without an address."""
+    if not data.get("email"):
+        return False
+    if form.acknowledge:
+        return data.get(form.acknowledge) == "yes"
+    return settings.acknowledge
+
+
+def accepted(request: Request, form: Form, reference: str) -> Response:
     if wants_json(request):
         return JSONResponse({"reference": reference, "status": "received"}, 201)
-    return RedirectResponse(THANKS_PATH, 303)
+    return RedirectResponse(form.thanks, 303)
 
 
 def invalid(
-    request: Request, services: Services, values: dict[str, object], errors: dict[str, str]
+    request: Request,
+    services: Services,
+    form: Form,
+    values: dict[str, object],
+    errors: dict[str, str],
 ) -> Response:
     if wants_json(request):
         return JSONResponse({"errors": errors}, 422)
-    return HTMLResponse(services.pages.form_with_errors(values, errors), 422)
-
-
-async def form_page(request: Request) -> Response:
-    """Someone opened the form's address directly: send them to the form."""
-    return RedirectResponse("/volunteer/#volunteer-form", 303)
+    return HTMLResponse(services.pages.form_with_errors(form, values, errors), 422)

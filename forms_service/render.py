@@ -1,4 +1,4 @@
-"""Renders the form from its definition, for the site's build and for the service."""
+"""Renders a form from its definition, for the site's build and for the service."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ _env = Environment(
     keep_trailing_newline=True,
 )
 
-START, END = "<!--volunteer-form:start-->", "<!--volunteer-form:end-->"
+START, END = "<!--form:start-->", "<!--form:end-->"
 
 
 def form_html(

@@ -1,13 +1,13 @@
-/* The volunteer form, improved when JavaScript runs. Without it the form posts
+/* A form of the site (volunteer, contact), improved when JavaScript runs. Without it the form posts
  * as usual and the server answers with the thank-you page or the form with
  * its errors. With it: one submission per click (an idempotency key and a
  * busy button), errors shown in place, focus moved to the summary. */
 (function () {
   "use strict";
-  var form = document.querySelector("[data-volunteer-form]");
+  var form = document.querySelector("[data-form]");
   if (!form || !window.fetch || !window.URLSearchParams) return;
 
-  var THANKS = "/volunteer/thanks/";
+  var THANKS = form.getAttribute("data-thanks");
   var summary = form.querySelector("#vf-summary");
   var summaryList = summary.querySelector(".vf-summary-list");
   var status = form.querySelector("#vf-status");
@@ -70,7 +70,7 @@
       var wrapper = form.querySelector("[data-field='" + name + "']");
       var input = firstInput(name);
       if (!wrapper || !input) {
-        addSummaryItem(errors[name], "volunteer-form");
+        addSummaryItem(errors[name], form.id);
         return;
       }
       wrapper.classList.add("vf-field--error");
