@@ -234,3 +234,17 @@ def test_validation_needs_the_detail_for_each_way_back():
     ok = validate(CONTACT, Posted(message=" Hi ", ways=["call"], phone="555", acknowledge=""))
     assert ok.ok and ok.data == {"message": "Hi", "ways": ["call"], "phone": "555"}
     assert not validate(CONTACT, Posted(message="Hi", ways=["fax"], phone="5")).ok
+
+
+def test_the_built_contact_page_holds_the_form_and_true_words(site_dir):
+    page = (site_dir / "contact" / "index.html").read_text(encoding="utf-8")
+    assert 'id="contact-form"' in page and 'action="/api/forms/contact"' in page
+    assert 'data-thanks="/contact/thanks/"' in page
+    for words in ("not for emergencies", "1-888-373-7888", "233733", "711", "Who reads it"):
+        assert words in page, words
+    days = f"<strong>{Settings().contact_retention_days} days</strong>"
+    assert days in page
+    privacy = (site_dir / "privacy" / "index.html").read_text(encoding="utf-8")
+    assert "The contact form" in privacy and days in privacy
+    thanks = (site_dir / "contact" / "thanks" / "index.html").read_text(encoding="utf-8")
+    assert "1-888-373-7888" in thanks and "Exit this page" in thanks
