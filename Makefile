@@ -1,6 +1,7 @@
 # Two commands for a fresh machine with Python 3.11+:
 #   make run   build the site and serve it with the working form on http://127.0.0.1:8000
-#   make test  install what the tests need and run the whole suite
+#   make test  install what the tests need and run the whole suite (and list the
+#              Spanish pages behind their English page: a warning, never a failure)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -41,6 +42,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 test: $(STAMP) browser lint
+	$(BIN)/python tools/translations.py
 	$(BIN)/python -m pytest
 
 wrk:

@@ -12,13 +12,14 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
@@ -35,8 +36,26 @@ from .middleware import AccessLog, SecurityHeaders
 from .outbox import Worker
 from .pages import Pages
 from .settings import Settings
+from .words import Words
 
 log = logging.getLogger("forms_service")
+
+WENT_WRONG = Words("Something went wrong", es="Algo salió mal")
+TRY_AGAIN = Words("Please try again.", es="Vuelve a intentarlo.")
+TRY_LATER = Words("Please try again in a few minutes.", es="Vuelve a intentarlo en unos minutos.")
+ERROR_WORDS = {
+    404: (
+        Words("Page not found", es="No encontramos la página"),
+        Words("There is nothing at this address.", es="No hay nada en esta dirección."),
+    ),
+    405: (
+        Words("Not allowed", es="No permitido"),
+        Words(
+            "This address does not accept that kind of request.",
+            es="Esta dirección no acepta ese tipo de pedido.",
+        ),
+    ),
+}
 
 
 @dataclass
@@ -50,16 +69,24 @@ class Services:
 
 class SiteFiles(StaticFiles):
     """The built site. A folder's address without its slash is redirected with a relative
-    Location: Starlette builds an absolute one from the Host header, which a client chooses."""
+    Location: Starlette builds an absolute one from the Host header, which a client chooses.
+    An unknown address inside a language's folder (`/es/...`) gets that edition's 404 page."""
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         response = await super().get_response(path, scope)
+        if response.status_code == 404 and (page := self._edition_not_found(path)):
+            return FileResponse(page, status_code=404)
         if "location" in response.headers:
             location = URL(response.headers["location"])
             query = f"?{location.query}" if location.query else ""
             # one leading slash: "//host/" would be another site
             response.headers["location"] = "/" + location.path.lstrip("/") + query
         return response
+
+    def _edition_not_found(self, path: str) -> Path | None:
+        folder = path.strip("/").partition("/")[0]
+        page = Path(str(self.directory)) / folder / "404.html"
+        return page if folder and ".." not in folder and page.is_file() else None
 
 
 async def openapi_document(request: Request) -> Response:
@@ -69,17 +96,13 @@ async def openapi_document(request: Request) -> Response:
 async def http_error(request: Request, exc: Exception) -> Response:
     """Starlette's own 404 and 405, in our words; headers such as Allow are kept."""
     assert isinstance(exc, HTTPException)
-    words = {
-        404: ("Page not found", "There is nothing at this address."),
-        405: ("Not allowed", "This address does not accept that kind of request."),
-    }
-    title, message = words.get(exc.status_code, ("Something went wrong", "Please try again."))
+    title, message = ERROR_WORDS.get(exc.status_code, (WENT_WRONG, TRY_AGAIN))
     return refusal(request, exc.status_code, title, message, **(exc.headers or {}))
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
     log.error("unexpected error: %s", type(exc).__name__)
-    return refusal(request, 500, "Something went wrong", "Please try again in a few minutes.")
+    return refusal(request, 500, WENT_WRONG, TRY_LATER)
 
 
 async def keep_delivering(worker: Worker, every: float) -> None:

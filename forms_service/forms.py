@@ -1,5 +1,8 @@
 """Form definitions: the one source for the site's HTML and the service's rules.
 
+Every word a person reads is written once with its translations beside it
+(`W("Your name", es="Tu nombre")`, see words.py); a plain string is English only.
+
 The site's build renders the form from these definitions and the service
 validates against them, so the two can never disagree on a field.
 """
@@ -8,6 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from .words import LANGUAGE_KEY, LANGUAGES, NAMES
+from .words import Words as W
 
 HONEYPOT = "website"
 """A field people never see or fill; only bots do."""
@@ -97,7 +103,17 @@ class Form:
         return [field.labels.get(v, v) for v in chosen]
 
     def readable(self, data: Mapping[str, object]) -> list[tuple[str, str]]:
-        """(label, value) in form order, choices shown in the words the volunteer saw."""
+        """(label, value) in form order, choices shown in the words the volunteer saw; first
+        the language they wrote in, so the email and the desk both show it."""
+        rows = []
+        if lang := data.get(LANGUAGE_KEY):
+            name = NAMES.get(str(lang), str(lang))
+            note = name if lang == LANGUAGES[0] else f"{name} (please reply in {name})"
+            rows.append(("Wrote in", note))
+        return rows + [row for _, row in self.field_rows(data)]
+
+    def field_rows(self, data: Mapping[str, object]) -> list[tuple[Field, tuple[str, str]]]:
+        """Each field with its (label, value) as `readable` shows it."""
         rows = []
         for field in self.fields:
             value = data.get(field.name, "")
@@ -108,14 +124,14 @@ class Form:
             elif field.kind in ("consent", "tick"):
                 value = "Yes" if value else "No"
             label = field.label if field.kind != "consent" else "Consent given"
-            rows.append((label, str(value) or "-"))
+            rows.append((field, (label, str(value) or "-")))
         return rows
 
 
 VOLUNTEER = Form(
     slug="volunteer",
-    title="Tell us how you would like to help",
-    submit_label="Send",
+    title=W("Tell us how you would like to help", es="Cuéntanos cómo te gustaría ayudar"),
+    submit_label=W("Send", es="Enviar"),
     prefix="V",
     areas="help",
     statuses=(
@@ -128,86 +144,125 @@ VOLUNTEER = Form(
     fields=(
         Field(
             "name",
-            "Your name",
+            W("Your name", es="Tu nombre"),
             "text",
             required=True,
             max_length=120,
             autocomplete="name",
-            required_message="Enter your name",
+            required_message=W("Enter your name", es="Escribe tu nombre"),
         ),
         Field(
             "email",
-            "Email address",
+            W("Email address", es="Correo electrónico"),
             "email",
             required=True,
             max_length=254,
             autocomplete="email",
-            hint="We only use this to reply to you.",
-            required_message="Enter your email address",
+            hint=W(
+                "We only use this to reply to you.",
+                es="Solo lo usamos para responderte.",
+            ),
+            required_message=W("Enter your email address", es="Escribe tu correo electrónico"),
         ),
-        Field("phone", "Phone number", "tel", max_length=40, autocomplete="tel"),
+        Field(
+            "phone",
+            W("Phone number", es="Teléfono"),
+            "tel",
+            max_length=40,
+            autocomplete="tel",
+        ),
         Field(
             "location",
-            "City or time zone",
+            W("City or time zone", es="Ciudad o zona horaria"),
             "text",
             max_length=100,
-            hint="So we can suggest tasks that fit your hours.",
+            hint=W(
+                "So we can suggest tasks that fit your hours.",
+                es="Para sugerirte tareas que se ajusten a tus horarios.",
+            ),
         ),
         Field(
             "help",
-            "Ways you would like to help",
+            W("Ways you would like to help", es="Cómo te gustaría ayudar"),
             "checkboxes",
-            hint="Choose any that interest you. No paralegal training is needed for most.",
+            hint=W(
+                "Choose any that interest you. No paralegal training is needed for most.",
+                es="Elige todas las que te interesen. Para casi todas no se necesita"
+                " formación de asistente legal.",
+            ),
             choices=(
-                ("legal-research", "Legal research and drafting"),
-                ("documents", "Document preparation and organization"),
-                ("translation", "Translation or interpreting"),
-                ("admin", "Administrative support"),
-                ("fundraising", "Fundraising and events"),
-                ("outreach", "Outreach and awareness"),
-                ("technology", "Technology"),
+                (
+                    "legal-research",
+                    W("Legal research and drafting", es="Investigación legal y redacción"),
+                ),
+                (
+                    "documents",
+                    W(
+                        "Document preparation and organization",
+                        es="Preparar y ordenar documentos",
+                    ),
+                ),
+                ("translation", W("Translation or interpreting", es="Traducción o interpretación")),
+                ("admin", W("Administrative support", es="Apoyo administrativo")),
+                ("fundraising", W("Fundraising and events", es="Recaudación de fondos y eventos")),
+                ("outreach", W("Outreach and awareness", es="Difusión y concientización")),
+                ("technology", W("Technology", es="Tecnología")),
             ),
         ),
         Field(
             "background",
-            "Paralegal background",
+            W("Paralegal background", es="Experiencia como asistente legal"),
             "radio",
             choices=(
-                ("none", "None"),
-                ("student", "Student"),
-                ("paralegal", "Certified paralegal"),
-                ("attorney", "Attorney"),
+                ("none", W("None", es="Ninguna")),
+                ("student", W("Student", es="Estudiante")),
+                ("paralegal", W("Certified paralegal", es="Asistente legal certificado")),
+                ("attorney", W("Attorney", es="Abogado o abogada")),
             ),
         ),
         Field(
             "hours",
-            "Hours a month you could give",
+            W("Hours a month you could give", es="Horas al mes que podrías dar"),
             "number",
             minimum=1,
             maximum=200,
-            hint="A rough number is fine, for example 4.",
+            hint=W(
+                "A rough number is fine, for example 4.",
+                es="Basta con un número aproximado, por ejemplo 4.",
+            ),
         ),
         Field(
             "languages",
-            "Languages you speak",
+            W("Languages you speak", es="Idiomas que hablas"),
             "text",
             max_length=200,
-            hint="For example: English, Spanish.",
+            hint=W("For example: English, Spanish.", es="Por ejemplo: español, inglés."),
         ),
         Field(
             "message",
-            "Anything else you would like us to know",
+            W(
+                "Anything else you would like us to know",
+                es="Algo más que quieras contarnos",
+            ),
             "textarea",
             max_length=2000,
-            hint="Up to 2,000 characters.",
+            hint=W("Up to 2,000 characters.", es="Hasta 2,000 caracteres."),
         ),
         Field(
             "consent",
-            "I agree that the coordinators may store my answers and contact me about volunteering, "
-            "as the privacy page explains.",
+            W(
+                "I agree that the coordinators may store my answers and contact me about"
+                " volunteering, as the privacy page explains.",
+                es="Acepto que las personas que coordinan guarden mis respuestas y me escriban"
+                " sobre el voluntariado, como explica la página de privacidad.",
+            ),
             "consent",
             required=True,
-            required_message="Tick the box to agree, so we can store your answers and reply",
+            required_message=W(
+                "Tick the box to agree, so we can store your answers and reply",
+                es="Marca la casilla para aceptar, así podemos guardar tus respuestas y"
+                " responderte",
+            ),
         ),
     ),
 )

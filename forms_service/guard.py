@@ -16,6 +16,7 @@ import jwt
 from starlette.requests import Request
 
 from .settings import RateLimit, Settings, normalise_origin
+from .words import Words
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 MAX_TRACKED_CLIENTS = 50_000
@@ -63,8 +64,12 @@ def check(request: Request, settings: Settings, limiter: RateLimiter) -> None:
     if retry_after:
         raise Refusal(
             429,
-            "You have sent this form several times in a short while. "
-            "Please wait a little and try again.",
+            Words(
+                "You have sent this form several times in a short while. "
+                "Please wait a little and try again.",
+                es="Enviaste este formulario varias veces en poco tiempo. "
+                "Espera un momento y vuelve a intentarlo.",
+            ),
             {"Retry-After": str(int(retry_after) + 1)},
         )
 
@@ -75,17 +80,28 @@ def _check_size(request: Request, settings: Settings) -> None:
         raise Refusal(413, too_large_message(settings))
 
 
-def too_large_message(settings: Settings) -> str:
-    return (
-        f"What you sent is larger than this form accepts ({settings.max_body_bytes // 1024} KB). "
-        "Please shorten your message and send it again."
-    )
+TOO_LARGE = Words(
+    "What you sent is larger than this form accepts ({kb} KB). "
+    "Please shorten your message and send it again.",
+    es="Lo que enviaste es más grande de lo que acepta este formulario ({kb} KB). "
+    "Acorta tu mensaje y vuelve a enviarlo.",
+)
+
+
+def too_large_message(settings: Settings) -> Words:
+    return TOO_LARGE.format(kb=settings.max_body_bytes // 1024)
 
 
 def _check_type(request: Request) -> None:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in FORM_TYPES:
-        raise Refusal(415, "This address only accepts our form from our website.")
+        raise Refusal(
+            415,
+            Words(
+                "This address only accepts our form from our website.",
+                es="Esta dirección solo acepta nuestro formulario desde nuestro sitio.",
+            ),
+        )
 
 
 def from_origins(request: Request, origins: tuple[str, ...]) -> bool:
@@ -101,8 +117,12 @@ def _check_origin(request: Request, settings: Settings) -> None:
     if not from_origins(request, settings.allowed_origins):
         raise Refusal(
             403,
-            "This form can only be sent from our own website. "
-            "Please open the page with the form and send it from there.",
+            Words(
+                "This form can only be sent from our own website. "
+                "Please open the page with the form and send it from there.",
+                es="Este formulario solo se puede enviar desde nuestro propio sitio. "
+                "Abre la página del formulario y envíalo desde ahí.",
+            ),
         )
 
 
@@ -125,7 +145,13 @@ def _check_proxy_signature(request: Request, settings: Settings) -> None:
         lifetime = None
     # Netlify signs each request for five minutes: a token valid for longer was not its own.
     if lifetime is None or lifetime > MAX_TOKEN_SECONDS + TOKEN_LEEWAY_SECONDS:
-        raise Refusal(403, "This form can only be sent through our website.")
+        raise Refusal(
+            403,
+            Words(
+                "This form can only be sent through our website.",
+                es="Este formulario solo se puede enviar a través de nuestro sitio.",
+            ),
+        )
 
 
 def client_address(request: Request, settings: Settings) -> str:

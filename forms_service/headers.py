@@ -95,15 +95,18 @@ links among them, never reach another site, and posts keep a real Origin to chec
 
 
 def no_store_paths(site_dir: Path) -> list[str]:
-    """Every address a built page answers at (`/a/` and `/a/index.html`), and the search index."""
+    """Every address a built page answers at (`/a/` and `/a/index.html`), and the search
+    indexes."""
     paths = []
     for page in sorted(site_dir.rglob("*.html")):
         path = "/" + page.relative_to(site_dir).as_posix()
         if page.name == "index.html":
             paths.append(path.removesuffix("index.html"))
         paths.append(path)
-    if (site_dir / SEARCH_INDEX).is_file():
-        paths.append("/" + SEARCH_INDEX)
+    # each edition (the Spanish one under es/) has a search index of its own
+    paths += [
+        "/" + p.relative_to(site_dir).as_posix() for p in sorted(site_dir.rglob(SEARCH_INDEX))
+    ]
     return paths
 
 

@@ -21,6 +21,7 @@ from . import guard, keys, store
 from .forms import FORMS, HONEYPOT, IDEMPOTENCY_KEY, VOLUNTEER, Form
 from .settings import Settings
 from .validation import validate
+from .words import LANGUAGE_KEY, Words, in_edition, language, say
 
 if TYPE_CHECKING:
     from .app import Services
@@ -28,6 +29,34 @@ if TYPE_CHECKING:
 log = logging.getLogger("forms_service")
 
 MAX_FIELDS = 60
+
+NOT_TAKEN = Words("We could not take your form", es="No pudimos recibir tu formulario")
+TOO_LARGE = Words("Your form is too large", es="Tu formulario es demasiado grande")
+TOO_SLOW = Words("Your form took too long", es="Tu formulario tardó demasiado")
+TOO_SLOW_MESSAGE = Words(
+    "Your form took too long to arrive. Please check your connection and try again.",
+    es="Tu formulario tardó demasiado en llegar. Revisa tu conexión y vuelve a intentarlo.",
+)
+UNREADABLE = Words("We could not read your form", es="No pudimos leer tu formulario")
+UNREADABLE_MESSAGE = Words(
+    "Your form arrived in a shape we cannot read. Please send it from our website.",
+    es="Tu formulario llegó de una forma que no podemos leer. Envíalo desde nuestro sitio.",
+)
+NOT_SAVED = Words("We could not save your form", es="No pudimos guardar tu formulario")
+NOT_SAVED_MESSAGE = Words(
+    "We could not save your form just now, so it has not been sent. "
+    "Please try again in a few minutes.",
+    es="En este momento no pudimos guardar tu formulario, así que no se envió. "
+    "Vuelve a intentarlo en unos minutos.",
+)
+ALREADY_SENT = Words("This form was already sent", es="Este formulario ya se envió")
+ALREADY_SENT_MESSAGE = Words(
+    "This form was already sent with different answers, and those are the ones we"
+    " kept. To send your new answers, reload the page and send the form again.",
+    es="Este formulario ya se envió con otras respuestas, y esas son las que guardamos."
+    " Para enviar tus respuestas nuevas, vuelve a cargar la página y envía el"
+    " formulario otra vez.",
+)
 
 
 class BodyTooLarge(Exception):
@@ -39,13 +68,23 @@ def wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
+def language_of(request: Request) -> str:
+    """The language of the page the form was sent from: its address says so (`?lang=es`),
+    so even a refusal given before the body is read is in the person's language."""
+    return language(request.query_params.get("lang"))
+
+
 def refusal(
     request: Request, status: int, title: str, message: str, form: Form = VOLUNTEER, **headers: str
 ) -> Response:
-    """A refusal in the form the client asked for: JSON for scripts, a page for people."""
+    """A refusal in the form the client asked for (JSON for scripts, a page for people),
+    in the language of the page the person came from."""
+    lang = language_of(request)
     if wants_json(request):
-        return JSONResponse({"error": message}, status, headers=headers)
-    page = request.app.state.services.pages.message(form, title, message)
+        return JSONResponse({"error": say(message, lang)}, status, headers=headers)
+    page = request.app.state.services.pages.message(
+        form, say(title, lang), say(message, lang), lang
+    )
     return HTMLResponse(page, status, headers=headers)
 
 
@@ -80,7 +119,8 @@ async def form_resource(request: Request) -> Response:
         raise HTTPException(404)
     if request.method == "POST":
         return await submit(request, form)
-    return RedirectResponse(f"{form.page}#{form.slug}-form", 303)
+    page = in_edition(f"{form.page}#{form.slug}-form", language_of(request))
+    return RedirectResponse(page, 303)
 
 
 async def submit(request: Request, form: Form) -> Response:
@@ -90,29 +130,28 @@ async def submit(request: Request, form: Form) -> Response:
         guard.check(request, settings, services.limiter)
         posted = await read_form(request, settings)
     except guard.Refusal as r:
-        title = "We could not take your form"
-        return refusal(request, r.status, title, r.message, form, **r.headers)
+        return refusal(request, r.status, NOT_TAKEN, r.message, form, **r.headers)
     except BodyTooLarge:
         message = guard.too_large_message(settings)
-        return refusal(request, 413, "Your form is too large", message, form)
+        return refusal(request, 413, TOO_LARGE, message, form)
     except TimeoutError:
-        message = "Your form took too long to arrive. Please check your connection and try again."
         # Close the connection: a client this slow should not keep holding it.
-        return refusal(request, 408, "Your form took too long", message, form, Connection="close")
+        return refusal(request, 408, TOO_SLOW, TOO_SLOW_MESSAGE, form, Connection="close")
     except HTTPException:
-        message = "Your form arrived in a shape we cannot read. Please send it from our website."
-        return refusal(request, 400, "We could not read your form", message, form)
+        return refusal(request, 400, UNREADABLE, UNREADABLE_MESSAGE, form)
     except ClientDisconnect:
         log.info("client went away before sending the whole form")
         return Response(status_code=400)
 
-    result = validate(form, posted)
+    lang = language_of(request)
+    result = validate(form, posted, lang)
     if not result.ok:
         return invalid(request, services, form, result.raw, result.errors)
 
     if posted.get(HONEYPOT):
         log.info("form filled in the hidden field: answered as received, not stored")
         return accepted(request, form, store.new_reference(form.prefix))
+    result.data[LANGUAGE_KEY] = lang
 
     raw_key = str(posted.get(IDEMPOTENCY_KEY) or "")
     key = hashlib.sha256(raw_key.encode()).hexdigest() if raw_key else None
@@ -131,25 +170,10 @@ async def submit(request: Request, form: Form) -> Response:
         )
         outcome = await services.committer.submit(submission)
     except (store.StoreUnavailable, OSError):
-        return refusal(
-            request,
-            503,
-            "We could not save your form",
-            "We could not save your form just now, so it has not been sent. "
-            "Please try again in a few minutes.",
-            form,
-            **{"Retry-After": "120"},
-        )
+        return refusal(request, 503, NOT_SAVED, NOT_SAVED_MESSAGE, form, **{"Retry-After": "120"})
     if outcome.conflict:
         log.info("%s repeat with different answers: refused", outcome.reference)
-        return refusal(
-            request,
-            409,
-            "This form was already sent",
-            "This form was already sent with different answers, and those are the ones we"
-            " kept. To send your new answers, reload the page and send the form again.",
-            form,
-        )
+        return refusal(request, 409, ALREADY_SENT, ALREADY_SENT_MESSAGE, form)
     log.info(
         "%s %s", outcome.reference, "repeat, already stored" if outcome.duplicate else "stored"
     )
@@ -169,7 +193,7 @@ def wants_acknowledgement(form: Form, data: dict[str, object], settings: Setting
 def accepted(request: Request, form: Form, reference: str) -> Response:
     if wants_json(request):
         return JSONResponse({"reference": reference, "status": "received"}, 201)
-    return RedirectResponse(form.thanks, 303)
+    return RedirectResponse(in_edition(form.thanks, language_of(request)), 303)
 
 
 def invalid(
@@ -181,4 +205,5 @@ def invalid(
 ) -> Response:
     if wants_json(request):
         return JSONResponse({"errors": errors}, 422)
-    return HTMLResponse(services.pages.form_with_errors(form, values, errors), 422)
+    page = services.pages.form_with_errors(form, values, errors, language_of(request))
+    return HTMLResponse(page, 422)

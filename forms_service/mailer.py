@@ -27,11 +27,12 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from .addresses import header_address
-from .forms import FORMS, Form
+from .forms import FORMS
 from .private import private_dir
 from .settings import Settings
 from .store import Message
 from .validation import BIDI_CONTROLS
+from .words import LANGUAGE_KEY, LANGUAGES, NAMES, Words, language, say
 
 ORGANISATION = "The Mission"
 
@@ -48,13 +49,22 @@ class TemporaryFailure(Exception):
         self.server_down = server_down
 
 
+class RecipientsRefusedForNow(TemporaryFailure):
+    """The server took the message for some recipients and refused `recipients` for now:
+    only they get it on the next attempt, so the others receive no duplicate."""
+
+    def __init__(self, reason: str, recipients: list[str]) -> None:
+        super().__init__(reason)
+        self.recipients = recipients
+
+
 class PermanentFailure(Exception):
     """The server refused the message for good (5xx): a dead letter for an operator."""
 
 
 class Transport(Protocol):
-    def send(self, message: EmailMessage) -> str:
-        """Deliver or raise; return a short, data-free note for the log."""
+    def send(self, message: EmailMessage, to: list[str] | None = None) -> str:
+        """Deliver (to `to` alone if given) or raise; return a short, data-free note."""
         ...
 
     def close(self) -> None:
@@ -76,18 +86,23 @@ def build(message: Message, settings: Settings) -> EmailMessage:
     msg["Message-ID"] = f"<{message.reference}.{message.kind}@{domain}>"
     msg["Auto-Submitted"] = "auto-generated"
     email = str(message.data.get("email", ""))
+    lang = language(str(message.data.get(LANGUAGE_KEY, "")))
     if message.kind == "acknowledgement":
         msg["To"] = header_address(email)
-        msg["Subject"] = f"We received your message ({message.reference})"
-        text = _acknowledgement_text(form, message.reference)
+        msg["Subject"] = say(ACK_SUBJECT, lang).format(reference=message.reference)
+        text = say(PRIVATE_ACK_TEXT if form.private else ACK_TEXT, lang)
+        text = text.format(reference=message.reference)
         msg.set_content(text)
-        msg.add_alternative(_html_document(html.escape(text).replace("\n", "<br>\n")), "html")
+        body = html.escape(text).replace("\n", "<br>\n")
+        msg.add_alternative(_html_document(body, lang), "html")
         return msg
     msg["To"] = ", ".join(settings.coordinators)
     summary = form.private or settings.email_details == "summary"
     if email and not summary:
         msg["Reply-To"] = header_address(email)
-    msg["Subject"] = f"New {form.noun} ({message.reference})"
+    # the language in the subject too, so a coordinator who reads it can take it
+    wrote_in = "" if lang == LANGUAGES[0] else f", in {NAMES[lang]}"
+    msg["Subject"] = f"New {form.noun}{wrote_in} ({message.reference})"
     if summary:
         msg.set_content(_summary_text(message, settings))
         return msg
@@ -147,27 +162,40 @@ def _html_body(reference: str, rows: list[tuple[str, str]]) -> str:
     )
 
 
-def _html_document(body: str) -> str:
-    return f"<!doctype html>\n<html lang=en><meta charset=utf-8>\n<body>\n{body}\n</body></html>\n"
-
-
-def _acknowledgement_text(form: Form, reference: str) -> str:
-    """Plain and short; a contact acknowledgement names no subject, as the inbox may be
-    read by someone else."""
-    if form.private:
-        return (
-            f"We received your message (reference {reference}).\n\n"
-            "A coordinator will read it on our own server.\n\n"
-            "If you did not send this, you can ignore this email: we will not write again"
-            " unless you contact us.\n"
-        )
+def _html_document(body: str, lang: str = LANGUAGES[0]) -> str:
     return (
-        "Thank you for offering to volunteer with us.\n\n"
-        f"We received your message (reference {reference}). A coordinator will reply,"
-        " usually within a week.\n\n"
-        "If you did not send this, you can ignore this email: we will not write again"
-        " unless you contact us.\n"
+        f"<!doctype html>\n<html lang={lang}><meta charset=utf-8>\n<body>\n{body}\n</body></html>\n"
     )
+
+
+ACK_SUBJECT = Words(
+    "We received your message ({reference})", es="Recibimos tu mensaje ({reference})"
+)
+ACK_TEXT = Words(
+    "Thank you for offering to volunteer with us.\n\n"
+    "We received your message (reference {reference}). A coordinator will reply,"
+    " usually within a week.\n\n"
+    "If you did not send this, you can ignore this email: we will not write again"
+    " unless you contact us.\n",
+    es="Gracias por ofrecerte como voluntario o voluntaria.\n\n"
+    "Recibimos tu mensaje (referencia {reference}). Una persona que coordina el"
+    " voluntariado te va a responder.\n\n"
+    "Si no enviaste este mensaje, puedes ignorarlo: no volveremos a escribirte"
+    " a menos que nos contactes.\n",
+)
+"""The acknowledgement, in the language the person wrote in; `{reference}` is filled in."""
+PRIVATE_ACK_TEXT = Words(
+    "We received your message (reference {reference}).\n\n"
+    "A coordinator will read it on our own server.\n\n"
+    "If you did not send this, you can ignore this email: we will not write again"
+    " unless you contact us.\n",
+    es="Recibimos tu mensaje (referencia {reference}).\n\n"
+    "Una persona que coordina lo va a leer en nuestro propio servidor.\n\n"
+    "Si no enviaste este mensaje, puedes ignorarlo: no volveremos a escribirte"
+    " a menos que nos contactes.\n",
+)
+"""A contact form's acknowledgement names no subject, as the inbox may be read by someone
+else."""
 
 
 MAX_REPLY_LINES = 100
@@ -279,7 +307,7 @@ class SmtpTransport:
         self.local_hostname = socket.getfqdn()
         self._smtp: BoundedSMTP | BoundedSMTP_SSL | None = None
 
-    def send(self, message: EmailMessage) -> str:
+    def send(self, message: EmailMessage, to: list[str] | None = None) -> str:
         deadline = time.monotonic() + self.s.attempt_seconds
         try:
             session = self._session(deadline)
@@ -290,7 +318,7 @@ class SmtpTransport:
             self.close()
             raise TemporaryFailure(f"connection: {_describe(exc)}", server_down=True) from None
         try:
-            refused = session.send_message(message)
+            refused = session.send_message(message, to_addrs=to)
         except smtplib.SMTPResponseException as exc:
             self.close()
             raise _classify(exc.smtp_code, "reply") from None
@@ -301,9 +329,14 @@ class SmtpTransport:
         except (OSError, smtplib.SMTPException) as exc:
             self.close()
             raise TemporaryFailure(f"connection: {_describe(exc)}", server_down=True) from None
-        if refused:
-            # Some coordinators got it; the rest would get a duplicate on retry. Report it.
-            return f"accepted, {len(refused)} recipient(s) refused"
+        for_now = sorted(a for a, (code, _) in refused.items() if 400 <= code < 500)
+        if for_now:  # greylisted, over quota: they alone are tried again
+            codes = sorted({refused[a][0] for a in for_now})
+            reason = f"{len(for_now)} recipient(s) refused for now: {codes[0]}"
+            raise RecipientsRefusedForNow(reason, for_now)
+        if refused:  # refused for good: the others have it; a retry would not help
+            codes = sorted({code for code, _ in refused.values()})
+            return f"accepted, {len(refused)} recipient(s) refused for good: {codes[0]}"
         return "accepted (250)"
 
     def close(self) -> None:
@@ -379,7 +412,7 @@ class FileTransport:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    def send(self, message: EmailMessage) -> str:
+    def send(self, message: EmailMessage, to: list[str] | None = None) -> str:
         private_dir(self.directory)
         name = message["Message-ID"].strip("<>").replace("@", "_at_") + ".eml"
         data = message.as_bytes()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -67,7 +68,9 @@ def _encoded(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
 
 
 class AccessLog:
-    """One line a request: method, path, status. No query string, no client address."""
+    """One line a request: method, route, status. The route's template, never the path a
+    client sent, which could forge log lines (an encoded newline), send escape codes to
+    an operator's terminal or carry personal data; no query string, no client address."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -88,4 +91,12 @@ class AccessLog:
         try:
             await self.app(scope, receive, capture)
         finally:
-            self.log.info("%s %s %d", scope["method"], scope["path"], status)
+            self.log.info("%s %s %d", scope["method"], _route(scope), status)
+
+
+def _route(scope: Scope) -> str:
+    """The template of the route that answered (set by Starlette's router), or <other>."""
+    route = scope.get("route")
+    if isinstance(route, Route):
+        return scope.get("root_path", "") + route.path
+    return "<other>"

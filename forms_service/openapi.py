@@ -5,11 +5,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .forms import HONEYPOT, IDEMPOTENCY_KEY, Field, Form
+from .words import LANGUAGES
 
 _MESSAGE = {
     "type": "object",
     "properties": {"error": {"type": "string"}},
     "required": ["error"],
+}
+
+
+_LANGUAGE = {
+    "name": "lang",
+    "in": "query",
+    "required": False,
+    # not an enum: an unknown value is answered in the default language, not refused
+    "schema": {"type": "string", "default": LANGUAGES[0]},
+    "description": "The language of the page the form is sent from: errors, refusals, the"
+    f" thank-you page and the acknowledgement come in it ({', '.join(LANGUAGES)};"
+    " unknown values are en).",
 }
 
 
@@ -72,6 +85,7 @@ def _form_path(form: Form) -> dict[str, object]:
         "required": [f.name for f in form.fields if f.required],
     }
     return {
+        "parameters": [_LANGUAGE],
         "get": {
             "summary": "The form itself lives on the site: a redirect to it.",
             "responses": {"303": {"description": f"To {form.page} on the site."}},

@@ -226,13 +226,14 @@ class Worker:
             return True
         self._sending_since = time.monotonic()
         try:
-            note = self.transport.send(email)
+            note = self.transport.send(email, message.recipients)
         except mailer.PermanentFailure as exc:
             self._failures = 0  # the server answered: it is up
             store.mark_dead(conn, message.id, str(exc))
             log.error("%s %s: dead letter (%s)", message.reference, message.kind, exc)
         except mailer.TemporaryFailure as exc:
-            self._retry_or_give_up(conn, message, str(exc))
+            to = exc.recipients if isinstance(exc, mailer.RecipientsRefusedForNow) else None
+            self._retry_or_give_up(conn, message, str(exc), to)
             if exc.server_down:
                 self._failures += 1
                 return False
@@ -243,7 +244,8 @@ class Worker:
         else:
             self._failures = 0
             store.mark_sent(conn, message.id, store.now())
-            log.info("%s %s: %s", message.reference, message.kind, note)
+            level = logging.WARNING if "refused" in note else logging.INFO
+            log.log(level, "%s %s: %s", message.reference, message.kind, note)
         finally:
             self._sending_since = None
         return True
@@ -253,7 +255,11 @@ class Worker:
             self._heartbeat.touch()
 
     def _retry_or_give_up(
-        self, conn: sqlite3.Connection, message: store.Message, error: str
+        self,
+        conn: sqlite3.Connection,
+        message: store.Message,
+        error: str,
+        recipients: list[str] | None = None,
     ) -> None:
         now = store.now()
         if now - message.created_at > self.settings.give_up_hours * 3600:
@@ -261,7 +267,7 @@ class Worker:
             log.error("%s %s: dead letter, gave up (%s)", message.reference, message.kind, error)
             return
         delay = backoff(message.attempts, self.settings.retry_base_seconds)
-        store.reschedule(conn, message.id, now + delay, error)
+        store.reschedule(conn, message.id, now + delay, error, recipients)
         log.warning(
             "%s %s: attempt %d failed (%s), next in %.0f s",
             message.reference,

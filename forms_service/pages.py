@@ -1,10 +1,10 @@
 """HTML pages the service answers with, dressed in the built site's own chrome.
 
-Each form's built page (Volunteer, Contact) is read once at start-up. The service
-swaps the form in it (to show errors) or the whole article (for a plain message),
-so every page a person sees looks like the rest of the site, quick exit and
-hotline footer included. The page is served from /api/..., so its relative links
-are made absolute first.
+Each form's built page (Volunteer, Contact) in each language's edition is read once
+at start-up. The service swaps the form in it (to show errors) or the whole article
+(for a plain message), so every page a person sees looks like the rest of the site,
+quick exit and hotline footer included. The page is served from /api/..., so its
+relative links are made absolute first.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 
 from . import render
 from .forms import Form
+from .words import LANGUAGES, Words, in_edition, say
 
 SITE_ROOT = "/"
 
@@ -25,8 +26,11 @@ _CONFIG_PATH = re.compile(r'"(base|search)": "([^"]*)"')
 _ARTICLE = re.compile(r'(<article class="md-content__inner md-typeset">).*?(</article>)', re.S)
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 
+BACK_TO_FORM = Words("Back to the form", es="Volver al formulario")
+HOME = Words("Home page", es="Página de inicio")
+
 FALLBACK = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{title}</title></head>
 <body><main><article class="md-content__inner md-typeset">
@@ -51,34 +55,43 @@ def _absolute(page_path: str, text: str) -> str:
     return _CONFIG_PATH.sub(config, _ATTR.sub(attr, text))
 
 
-def _shell(site_dir: Path, form: Form) -> str:
-    source = site_dir / form.page.strip("/") / "index.html"
+def _shell(site_dir: Path, form: Form, lang: str) -> str:
+    """The edition's built page of the form with absolute links, or a bare page without a site."""
+    page_path = in_edition(form.page, lang)
+    source = site_dir / page_path.strip("/") / "index.html"
     if source.is_file() and render.START in (text := source.read_text(encoding="utf-8")):
-        return _absolute(form.page, text)
-    return FALLBACK.format(title=html.escape(form.title), form=render.form_html(form))
+        return _absolute(page_path, text)
+    title = html.escape(say(form.title, lang))
+    return FALLBACK.format(title=title, form=render.form_html(form, lang=lang), lang=lang)
 
 
 class Pages:
-    """Renders a form with errors, and short message pages, in the site's look."""
+    """Renders a form with errors, and short message pages, in the site's look and in
+    the language of the page the person came from."""
 
     def __init__(self, site_dir: Path, forms: Mapping[str, Form]) -> None:
-        self.shells = {slug: _shell(site_dir, form) for slug, form in forms.items()}
+        self.shells = {
+            (slug, lang): _shell(site_dir, form, lang)
+            for slug, form in forms.items()
+            for lang in LANGUAGES
+        }
 
     def form_with_errors(
-        self, form: Form, values: Mapping[str, object], errors: Mapping[str, str]
+        self, form: Form, values: Mapping[str, object], errors: Mapping[str, str], lang: str
     ) -> str:
-        before, _, rest = self.shells[form.slug].partition(render.START)
+        before, _, rest = self.shells[form.slug, lang].partition(render.START)
         _, _, after = rest.partition(render.END)
-        page = before + render.form_html(form, values, errors) + after
+        page = before + render.form_html(form, values, errors, lang) + after
         return _TITLE.sub(lambda m: f"<title>Error: {m[1]}</title>", page, count=1)
 
-    def message(self, form: Form, title: str, message: str) -> str:
+    def message(self, form: Form, title: str, message: str, lang: str) -> str:
         """A page with a heading, a sentence and a way back to the form it is about."""
         body = (
             f"<h1>{html.escape(title)}</h1>\n<p>{html.escape(message)}</p>\n"
-            f'<p><a href="{form.page}">Back to the form</a> · '
-            f'<a href="{SITE_ROOT}">Home page</a></p>'
+            f'<p><a href="{in_edition(form.page, lang)}">{say(BACK_TO_FORM, lang)}</a> · '
+            f'<a href="{in_edition(SITE_ROOT, lang)}">{say(HOME, lang)}</a></p>'
         )
-        shell = self.shells[form.slug]
-        page = _ARTICLE.sub(lambda m: f"{m[1]}\n{body}\n{m[2]}", shell, count=1)
+        page = _ARTICLE.sub(
+            lambda m: f"{m[1]}\n{body}\n{m[2]}", self.shells[form.slug, lang], count=1
+        )
         return _TITLE.sub(lambda m: f"<title>{html.escape(title)}</title>", page, count=1)

@@ -2,9 +2,9 @@
 FORMS_CONTACT_RETENTION_DAYS for the contact form) a submission is gone, wherever it was kept.
 
 The database rows (whatever became of the email), the write-ahead log that still
-held them, and the `.eml` files written when no SMTP server is set. Run daily by
-the delivery worker and on demand by `forms-service purge`. A coordinator's
-erasure of one person, from the desk, goes as far.
+held them, and the `.eml` files written when no SMTP server is set (and any `.tmp`
+one a crash left half-renamed). Run daily by the delivery worker and on demand by
+`forms-service purge`. A coordinator's erasure of one person, from the desk, goes as far.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def purge(conn: sqlite3.Connection, mail_dir: Path, days: Mapping[str, int]) -> 
     for slug, period in days.items():
         cutoff = store.now() - period * 86400
         done = store.purge(conn, slug, cutoff)
-        files = _purge_files(mail_dir, cutoff, f"{FORMS[slug].prefix}-*.eml")
+        files = _purge_files(mail_dir, cutoff, f"{FORMS[slug].prefix}-")
         if done.submissions or files:
             log.info(
                 "purged %d submission(s) older than %d days (%d never delivered),"
@@ -56,17 +56,26 @@ def purge(conn: sqlite3.Connection, mail_dir: Path, days: Mapping[str, int]) -> 
     # The other emails (sign-in links, digests) hold no submission: the longest period.
     others = [f"{form.prefix}-" for form in FORMS.values()]
     cutoff = store.now() - max(days.values(), default=0) * 86400
-    files = _purge_files(mail_dir, cutoff, "*.eml", skip=tuple(others))
+    files = _purge_files(mail_dir, cutoff, skip=tuple(others))
     return dataclasses.replace(total, files=total.files + files)
 
 
-def _purge_files(mail_dir: Path, cutoff: float, pattern: str, skip: tuple[str, ...] = ()) -> int:
+ORPHAN_SECONDS = 600
+"""A `.tmp` email file this old was left by a crash between writing and renaming it."""
+
+
+def _purge_files(
+    mail_dir: Path, cutoff: float, prefix: str = "", skip: tuple[str, ...] = ()
+) -> int:
+    """Remove `.eml` files named `prefix...` older than `cutoff`, and orphaned `.tmp` ones."""
     removed = 0
-    for path in mail_dir.glob(pattern) if mail_dir.is_dir() else ():
-        if path.name.startswith(skip):
+    orphaned = store.now() - ORPHAN_SECONDS
+    for path in mail_dir.glob(f"{prefix}*") if mail_dir.is_dir() else ():
+        limit = {".eml": cutoff, ".tmp": orphaned}.get(path.suffix)
+        if skip and path.name.startswith(skip):
             continue
         try:
-            if path.stat().st_mtime < cutoff:
+            if limit is not None and path.stat().st_mtime < limit:
                 path.unlink()
                 removed += 1
         except FileNotFoundError:  # another process purged it first

@@ -101,6 +101,8 @@ MIGRATIONS = (
     );
     CREATE TABLE digests (day TEXT PRIMARY KEY, sent_at REAL NOT NULL);
     """,
+    # the recipients still to reach when the server refused only some of them for now
+    "ALTER TABLE outbox ADD COLUMN recipients TEXT",
 )
 
 
@@ -140,6 +142,7 @@ class Message:
     form: str
     data: dict[str, str | list[str]]
     created_at: float
+    recipients: list[str] | None = None  # only these, when others already have it
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -330,7 +333,7 @@ def claim(conn: sqlite3.Connection, now: float, lease: float, limit: int) -> lis
                 WHERE (status = 'pending' AND next_attempt_at <= ?)
                    OR (status = 'sending' AND claimed_until <= ?)
                 ORDER BY next_attempt_at, id LIMIT ?)
-            RETURNING id, kind, attempts, submission_id
+            RETURNING id, kind, attempts, submission_id, recipients
             """,
             (now + lease, now, now, limit),
         ).fetchall()
@@ -360,6 +363,7 @@ def claim(conn: sqlite3.Connection, now: float, lease: float, limit: int) -> lis
                     form=sub["form"],
                     data=data,
                     created_at=sub["created_at"],
+                    recipients=row["recipients"] and json.loads(row["recipients"]),
                 )
             )
         conn.executemany(
@@ -405,12 +409,19 @@ def release(conn: sqlite3.Connection, message_ids: list[int], claimed_until: flo
         )
 
 
-def reschedule(conn: sqlite3.Connection, message_id: int, at: float, error: str) -> None:
+def reschedule(
+    conn: sqlite3.Connection,
+    message_id: int,
+    at: float,
+    error: str,
+    recipients: list[str] | None = None,
+) -> None:
+    """Try again at `at`; to `recipients` alone if given (the others have it already)."""
     with transaction(conn):
         conn.execute(
             "UPDATE outbox SET status = 'pending', next_attempt_at = ?, claimed_until = NULL,"
-            " last_error = ? WHERE id = ?",
-            (at, error, message_id),
+            " last_error = ?, recipients = coalesce(?, recipients) WHERE id = ?",
+            (at, error, recipients and json.dumps(recipients), message_id),
         )
 
 

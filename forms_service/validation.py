@@ -19,6 +19,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from .addresses import UnsafeAddress, header_address
 from .forms import Field, Form
+from .words import LANGUAGES, Words, say
 
 Value = str | list[str]
 MULTILINE_ALLOWED = {"\n", "\t"}
@@ -27,6 +28,57 @@ BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
 """Embeddings, overrides, isolates and marks: they reorder how the text around them reads."""
+
+
+# The messages, with their translations; {label} is the field's label in the same language.
+REQUIRED = Words("Enter {label}", es="Completa «{label}»")
+SENT_TWICE = Words(
+    "{label} was sent more than once. Send it once.",
+    es="«{label}» se envió más de una vez. Envíalo una sola vez.",
+)
+CONTROL = Words(
+    "{label} contains a control character. Remove it and type the text again.",
+    es="«{label}» tiene un carácter de control. Bórralo y vuelve a escribir el texto.",
+)
+ONE_LINE = Words(
+    "{label} must be on one line, without control or text-direction characters. Type it again.",
+    es="«{label}» debe ir en una sola línea, sin caracteres de control ni de dirección del"
+    " texto. Vuelve a escribirlo.",
+)
+TOO_LONG = Words(
+    "{label} must be {max:,} characters or fewer; it has {n:,}.",
+    es="«{label}» puede tener como máximo {max:,} caracteres; ahora tiene {n:,}.",
+)
+PLAIN_ADDRESS = Words(
+    "We can only write to addresses with plain letters (a to z), digits and signs"
+    " such as . _ - + before the @. If you have another address, please use it.",
+    es="Solo podemos escribir a direcciones con letras simples (de la a a la z), números y"
+    " signos como . _ - + antes de la @. Si tienes otra dirección, úsala.",
+)
+EMAIL_FORMAT = Words(
+    "Enter one email address in the right format, like name@example.com",
+    es="Escribe una sola dirección de correo con el formato correcto, como nombre@ejemplo.com",
+)
+ENCODED_ADDRESS = Words(
+    "We cannot reply to this address as it is written (it contains =? which email"
+    " programs read as a code). Check it, or use another address.",
+    es="No podemos responder a esta dirección tal como está escrita (tiene =?, que los"
+    " programas de correo leen como un código). Revísala o usa otra dirección.",
+)
+PHONE = Words(
+    "Enter a phone number using digits, spaces, +, - and brackets only",
+    es="Escribe el teléfono solo con números, espacios, +, - y paréntesis",
+)
+WHOLE_NUMBER = Words(
+    "Enter a whole number from {min} to {max}", es="Escribe un número entero del {min} al {max}"
+)
+ONE_OPTION = Words(
+    "Choose one of the options for {label}", es="Elige una de las opciones de «{label}»"
+)
+LISTED_OPTIONS = Words(
+    "Choose only from the options listed for {label}",
+    es="Elige solo entre las opciones de «{label}»",
+)
 
 
 class MultiDict(Protocol):
@@ -44,8 +96,8 @@ class Result:
         return not self.errors
 
 
-def validate(form: Form, posted: MultiDict) -> Result:
-    """Check every field of `form` against what was posted."""
+def validate(form: Form, posted: MultiDict, lang: str = LANGUAGES[0]) -> Result:
+    """Check every field of `form` against what was posted; the errors are in `lang`."""
     result = Result()
     for f in form.fields:
         values = [v if isinstance(v, str) else "" for v in posted.getlist(f.name)]
@@ -55,11 +107,12 @@ def validate(form: Form, posted: MultiDict) -> Result:
         try:
             clean = check(f, values)
         except ValueError as exc:
-            result.errors[f.name] = str(exc)
+            result.errors[f.name] = say(exc.args[0], lang)
             continue
         if clean in ("", []):
             if f.required:
-                result.errors[f.name] = f.required_message or f"Enter {f.label.lower()}"
+                message = f.required_message or REQUIRED.format(label=f.label.lower())
+                result.errors[f.name] = say(message, lang)
             continue
         result.data[f.name] = clean
     _check_needs(form, result)
@@ -79,7 +132,7 @@ def _check_needs(form: Form, result: Result) -> None:
 
 def _single(f: Field, values: list[str]) -> str:
     if len(values) > 1:
-        raise ValueError(f"{f.label} was sent more than once. Send it once.")
+        raise ValueError(SENT_TWICE.format(label=f.label))
     return values[0] if values else ""
 
 
@@ -91,19 +144,10 @@ def _clean_text(f: Field, value: str, multiline: bool = False) -> str:
             not multiline and ch in BIDI_CONTROLS
         )
         if ch not in allowed and refused:
-            if multiline:
-                raise ValueError(
-                    f"{f.label} contains a control character. Remove it and type the text again."
-                )
-            raise ValueError(
-                f"{f.label} must be on one line, without control or text-direction characters."
-                " Type it again."
-            )
+            raise ValueError((CONTROL if multiline else ONE_LINE).format(label=f.label))
     value = value.strip()
     if len(value) > f.max_length:
-        raise ValueError(
-            f"{f.label} must be {f.max_length:,} characters or fewer; it has {len(value):,}."
-        )
+        raise ValueError(TOO_LONG.format(label=f.label, max=f.max_length, n=len(value)))
     return value
 
 
@@ -128,30 +172,22 @@ def _check_email(f: Field, values: list[str]) -> str:
     if not value:
         return ""
     if not value.rpartition("@")[0].isascii():
-        raise ValueError(
-            "We can only write to addresses with plain letters (a to z), digits and signs"
-            " such as . _ - + before the @. If you have another address, please use it."
-        )
+        raise ValueError(PLAIN_ADDRESS)
     try:
         info = validate_email(value, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError:
-        raise ValueError(
-            "Enter one email address in the right format, like name@example.com"
-        ) from None
+        raise ValueError(EMAIL_FORMAT) from None
     try:
         header_address(info.normalized)
     except UnsafeAddress:
-        raise ValueError(
-            "We cannot reply to this address as it is written (it contains =? which email"
-            " programs read as a code). Check it, or use another address."
-        ) from None
+        raise ValueError(ENCODED_ADDRESS) from None
     return info.normalized
 
 
 def _check_tel(f: Field, values: list[str]) -> str:
     value = _clean_text(f, _single(f, values))
     if value and not all(ch.isdigit() or ch in " +-().x" for ch in value):
-        raise ValueError("Enter a phone number using digits, spaces, +, - and brackets only")
+        raise ValueError(PHONE)
     return value
 
 
@@ -160,21 +196,21 @@ def _check_number(f: Field, values: list[str]) -> str:
     if not value:
         return ""
     if not value.isascii() or not value.isdigit() or not f.minimum <= int(value) <= f.maximum:
-        raise ValueError(f"Enter a whole number from {f.minimum} to {f.maximum}")
+        raise ValueError(WHOLE_NUMBER.format(min=f.minimum, max=f.maximum))
     return str(int(value))
 
 
 def _check_radio(f: Field, values: list[str]) -> str:
     value = _single(f, values)
     if value and value not in f.labels:
-        raise ValueError(f"Choose one of the options for {f.label.lower()}")
+        raise ValueError(ONE_OPTION.format(label=f.label.lower()))
     return value
 
 
 def _check_checkboxes(f: Field, values: list[str]) -> list[str]:
     unknown = [v for v in values if v not in f.labels]
     if unknown:
-        raise ValueError(f"Choose only from the options listed for {f.label.lower()}")
+        raise ValueError(LISTED_OPTIONS.format(label=f.label.lower()))
     return [value for value, _ in f.choices if value in values]
 
 

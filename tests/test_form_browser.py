@@ -25,7 +25,8 @@ def volunteer(start_service, smtp: SmtpServer):
 
 @pytest.fixture
 def open_form(browser, volunteer):
-    """Open the Volunteer page in a fresh, guarded context; JavaScript on or off."""
+    """Open the Volunteer page (`path`: another edition's) in a fresh, guarded context;
+    JavaScript on or off."""
     contexts = []
 
     def open_(
@@ -66,6 +67,15 @@ def tab_to(page, element_id: str) -> None:
             return
         page.keyboard.press("Tab")
     raise AssertionError(f"Tab never reached #{element_id}")
+
+
+def send_with_errors(page):
+    """Send the form and wait for the error summary to show and take focus."""
+    page.click(".vf-submit")
+    summary = page.locator("#vf-summary")
+    summary.wait_for(state="visible")
+    wait_for_focus(page, "vf-summary")
+    return summary
 
 
 def fill_required(page, name: str, email: str) -> None:
@@ -119,10 +129,7 @@ def test_errors_show_focus_moves_and_values_stay(open_form, smtp, js):
     page.fill("#f-email", "not an email")
     page.check("#f-help-admin")
     page.fill("#f-message", "Kept message")
-    page.click(".vf-submit")
-    summary = page.locator("#vf-summary")
-    summary.wait_for(state="visible")
-    wait_for_focus(page, "vf-summary")
+    summary = send_with_errors(page)
     assert "There is a problem" in summary.inner_text()
     links = summary.locator("a")
     assert links.count() == 2  # email and consent
@@ -138,6 +145,32 @@ def test_errors_show_focus_moves_and_values_stay(open_form, smtp, js):
     links.first.click()
     assert focused_id(page) == "f-email"
     assert smtp.inbox.messages == []
+
+
+@pytest.mark.parametrize("js", MODES)
+def test_the_spanish_form_answers_in_spanish(open_form, smtp, js):
+    """Errors, the page title and the thank-you page in Spanish; the coordinators are told."""
+    page = open_form(js, path="/es/volunteer/")
+    assert page.get_attribute("html", "lang") == "es"
+    page.fill("#f-name", "Ana Pérez")
+    page.fill("#f-email", "no es un correo")
+    summary = send_with_errors(page)
+    assert "Hay un problema" in summary.inner_text()
+    assert "formato correcto" in page.locator("#f-email-error").inner_text()
+    assert "Marca la casilla" in page.locator("#f-consent-error").inner_text()
+    assert page.get_attribute("html", "lang") == "es"
+    if js:
+        assert axe_violations(page) == []  # axe needs the page's scripts to run
+    else:
+        assert page.title().startswith("Error: Voluntariado")
+    page.fill("#f-email", "ana@example.com")
+    page.check("#f-consent")
+    page.click(".vf-submit")
+    page.wait_for_url("**/es/volunteer/thanks/")
+    assert "Gracias, recibimos tu mensaje" in page.inner_text("h1")
+    (message,) = smtp.inbox.wait_for(1)
+    assert "in Spanish" in message["Subject"]
+    assert "Ana Pérez" in text_part(message)
 
 
 def test_errors_fixed_then_sent(open_form, smtp):

@@ -13,7 +13,7 @@ from overrides.hooks.launch_guard import find_stand_ins
 
 from .support import ROOT
 
-SITE_SOURCES = ("mkdocs.yml", "netlify.toml", "docs", "overrides")
+SITE_SOURCES = ("mkdocs.yml", "mkdocs.es.yml", "netlify.toml", "docs", "overrides")
 
 
 def build(root: Path, context: str | None, out: Path) -> subprocess.CompletedProcess[str]:
@@ -71,6 +71,9 @@ def test_preview_and_local_builds_list_stand_ins_and_go_on(tmp_path: Path):
         shown = (out / "privacy" / "index.html").read_text()
         assert '<mark class="to-confirm">To confirm:</mark>' in shown
         assert "[to confirm]" not in shown
+        spanish = (out / "es" / "privacy" / "index.html").read_text()
+        assert '<mark class="to-confirm">Por confirmar:</mark>' in spanish
+        assert "[por confirmar]" not in spanish
 
 
 def test_production_build_passes_once_every_stand_in_is_replaced(tmp_path: Path):
@@ -91,7 +94,7 @@ def test_production_build_passes_once_every_stand_in_is_replaced(tmp_path: Path)
         text = re.sub(
             r"https://www\.facebook\.com/\)", "https://www.facebook.com/TheMission)", text
         )
-        text = re.sub(r"\[to confirm\]\s*", "", text)
+        text = re.sub(r"\[(?:to confirm|por confirmar)\]\s*", "", text)
         path.write_text(text, encoding="utf-8")
     result = build(root, "production", tmp_path / "site")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -102,6 +102,21 @@ def test_logs_never_contain_what_volunteers_typed(service: Service, smtp: SmtpSe
     assert "V-" in log  # references are logged, so operators can follow a submission
 
 
+def test_the_access_log_names_routes_never_what_a_client_put_in_the_path(service: Service):
+    marker = uuid.uuid4().hex
+    forged = f"/api/x%0a2026-11-25%2023:06:02,720%20ERROR%20FAKE{marker}%1b%5b31m"
+    with service.client() as client:
+        assert client.get(forged).status_code == 404
+        assert client.post(f"/api/healthz/{marker}@example.com").status_code == 404
+        assert client.get(f"/api/healthz?who={marker}").status_code == 200
+        client.post(API, data=valid_form(), headers=JSON)
+    wait_until(lambda: "POST /api/forms/volunteer 201" in service.log())
+    log = service.log()
+    assert marker not in log and "\x1b" not in log and "FAKE" not in log
+    assert "GET <other> 404" in log and "POST <other> 404" in log
+    assert "GET /api/healthz 200" in log
+
+
 def test_backup_is_a_consistent_copy(service: Service, tmp_path):
     reference = post(service)
     target = tmp_path / "backup.sqlite3"

@@ -151,11 +151,11 @@ class DiesOnce:
         self.inner = inner
         self.died = False
 
-    def send(self, message):
+    def send(self, message, to=None):
         if not self.died:
             self.died = True
             raise SystemExit  # not an Exception: nothing in the loop catches it
-        return self.inner.send(message)
+        return self.inner.send(message, to)
 
     def close(self) -> None:
         self.inner.close()
@@ -206,13 +206,14 @@ def test_one_message_refused_for_now_does_not_hold_up_the_others(tmp_path, smtp:
     submit(conn, "stuck@example.com", acknowledge=True)  # its acknowledgement is refused
     others = [submit(conn, f"v{i}@example.com") for i in range(3)]
     worker = Worker(settings)
+    started = store.now()
     worker.deliver_batch(conn)  # one pass: coordinators 1, acknowledgement 1, coordinators 2..4
     assert len(smtp.inbox.messages) == 4
     assert all(any(r in m["Subject"] for m in smtp.inbox.messages) for r in others)
     (ack,) = conn.execute(
         "SELECT status, next_attempt_at, last_error FROM outbox WHERE kind = 'acknowledgement'"
     ).fetchall()
-    assert ack["status"] == "pending" and ack["next_attempt_at"] > store.now()
+    assert ack["status"] == "pending" and ack["next_attempt_at"] > started + 0.1  # backoff
     assert ack["last_error"] == "recipients refused: 451"
     assert worker._failures == 0  # the server is not taken for down
     worker.transport.close()
@@ -347,9 +348,9 @@ class HangsUntilReleased:
         self.inner = inner
         self.release = threading.Event()
 
-    def send(self, message):
+    def send(self, message, to=None):
         self.release.wait(30)
-        return self.inner.send(message)
+        return self.inner.send(message, to)
 
     def close(self) -> None:
         self.inner.close()
@@ -403,3 +404,29 @@ def test_two_workers_and_a_slow_server_send_each_email_once(tmp_path, smtp: Smtp
     # only an attempt that timed out after the server took the email may repeat it
     timeouts = sum("timed out" in r.getMessage() for r in caplog.records)
     assert len(set(ids)) == 60 and len(ids) - 60 <= timeouts, (len(ids), timeouts)
+
+
+def test_a_coordinator_refused_for_now_gets_the_email_later_and_no_one_twice(
+    tmp_path, smtp: SmtpServer
+):
+    smtp.inbox.refuse_recipients["second@example.org"] = "452 4.2.2 Mailbox full"
+    coordinators = ("coordinators@example.org", "second@example.org")
+    settings = worker_settings(tmp_path, smtp, coordinators=coordinators)
+    conn = store.connect(settings.database)
+    store.migrate(conn)
+    reference = submit(conn, "ada@example.com")
+    worker = Worker(settings)
+    worker.deliver_batch(conn)
+    assert smtp.inbox.envelopes[-1][1] == ["coordinators@example.org"]
+    (row,) = conn.execute("SELECT status, last_error FROM outbox").fetchall()
+    assert tuple(row) == ("pending", "1 recipient(s) refused for now: 452")
+    del smtp.inbox.refuse_recipients["second@example.org"]  # the mailbox has room again
+    conn.execute("UPDATE outbox SET next_attempt_at = 0")
+    worker.deliver_batch(conn)
+    assert [rcpts for _, rcpts in smtp.inbox.envelopes] == [
+        ["coordinators@example.org"],
+        ["second@example.org"],
+    ]
+    assert all(reference in m["Subject"] for m in smtp.inbox.messages)
+    assert conn.execute("SELECT status FROM outbox").fetchone()[0] == "sent"
+    worker.transport.close()

@@ -43,6 +43,10 @@ def test_purge_removes_everything_past_retention_from_the_files_too(start_servic
     service = start_service(smtp.port, FORMS_ACKNOWLEDGE="true")
     delivered = post(service, name="Purgemarker Delivered", email="gone1@example.com")
     wait_until(lambda: status(service, delivered) == "sent", what="delivered")
+    wait_until(  # its acknowledgement too, before the server starts refusing
+        lambda: service.rows("SELECT count(*) FROM outbox WHERE status != 'sent'") == [(0,)],
+        what="the acknowledgement delivered",
+    )
     smtp.inbox.replies = ["550 5.1.1 No such mailbox"] * 2
     dead = post(service, name="Purgemarker Deadletter", email="gone2@example.com")
     wait_until(lambda: status(service, dead) == "dead", what="a dead letter")
@@ -91,15 +95,19 @@ def test_purge_removes_old_email_files(start_service):
     old = post(service, name="Old one")
     mail = service.workdir / "mail"
     wait_until(lambda: list(mail.glob(f"{old}*.eml")), what="the email file")
+    (left,) = mail.glob(f"{old}*.eml")  # as a crash between writing and renaming leaves it
+    (mail / "tmpabc123.tmp").write_bytes(left.read_bytes())
     past = time.time() - OLD
-    for path in mail.glob("*.eml"):
+    for path in mail.iterdir():
         os.utime(path, (past, past))
     age(service, old)
     new = post(service, name="New one")
     wait_until(lambda: list(mail.glob(f"{new}*.eml")), what="the new email file")
+    (mail / "tmpnew456.tmp").write_bytes(b"being written now")
     result = cli(service, "purge")
-    assert "and 1 email file(s)" in result.stdout
+    assert "and 2 email file(s)" in result.stdout
     assert [p.name.split(".")[0] for p in mail.glob("*.eml")] == [new]
+    assert [p.name for p in mail.glob("*.tmp")] == ["tmpnew456.tmp"]  # not yet ten minutes old
 
 
 # ---------- file modes ----------

@@ -28,6 +28,32 @@ ZOOMED = {"width": 640, "height": 400}  # a 1280 x 800 screen at 200% zoom
 HOTLINE_HREF = "tel:+18883737888"
 SHIFT_BATCH = 4  # tabs pressed in turn: few enough that a round stays well under 1.5 s
 
+# What each edition says around its pages, as a person reads or hears it.
+EDITIONS = {
+    "en": {
+        "prefix": "",
+        "bar": "Help and safety",
+        "call": "Call 1-888-373-7888",
+        "text": "Text 233733",
+        "safety": "Browsing safely",
+        "exit": "Emergency Exit this page",
+        "two_more": "Shift, press 2 more times to exit.",
+        "one_more": "Shift, press 1 more time to exit.",
+        "expired": "Exit this page expired.",
+    },
+    "es": {
+        "prefix": "/es",
+        "bar": "Ayuda y seguridad",
+        "call": "Llama al 1-888-373-7888",
+        "text": "Texto al 233733",
+        "safety": "Navegar con seguridad",
+        "exit": "Emergencia Salir rápido",
+        "two_more": "Shift. Presiona 2 veces más para salir.",
+        "one_more": "Shift. Presiona 1 vez más para salir.",
+        "expired": "Se canceló la salida rápida.",
+    },
+}
+
 
 @pytest.fixture
 def guarded(browser, site_service: Service):
@@ -208,9 +234,10 @@ def test_exit_is_the_first_stop_after_the_help_bar(guarded, site_service):
     page = guarded.new_page()
     page.set_viewport_size(PHONE)
     page.goto(site_service.url + "/safety/")
-    stops = tab_stops(page, 5, "document.activeElement.textContent.trim()")
-    assert stops[1:4] == ["Call 1-888-373-7888", "Text 233733", "Browsing safely"]
-    assert "Exit this page" in stops[4]
+    stops = tab_stops(page, 6, "document.activeElement.textContent.trim()")
+    # the help bar's links, the last being the same page in Spanish
+    assert stops[1:5] == ["Call 1-888-373-7888", "Text 233733", "Browsing safely", "Español"]
+    assert "Exit this page" in stops[5]
 
 
 @pytest.mark.parametrize("viewport", [PHONE, ZOOMED], ids=["360x740", "200%"])
@@ -317,30 +344,34 @@ def test_the_911_line_is_at_least_body_size(guarded, site_service):
     assert sizes[0] >= sizes[1] > 0
 
 
-def test_help_bar_is_a_named_landmark_and_the_exit_says_emergency_first(guarded, site_service):
+@pytest.mark.parametrize("lang", EDITIONS)
+def test_help_bar_is_a_named_landmark_and_the_exit_says_emergency_first(
+    guarded, site_service, lang
+):
+    words = EDITIONS[lang]
     page = guarded.new_page()
-    page.goto(site_service.url + "/how-we-work/")
-    bar = page.get_by_role("region", name="Help and safety")
-    assert bar.get_by_role("link", name="Call 1-888-373-7888").get_attribute("href") == (
-        HOTLINE_HREF
-    )
-    assert bar.get_by_role("link", name="Text 233733").is_visible()
+    page.goto(site_service.url + words["prefix"] + "/how-we-work/")
+    bar = page.get_by_role("region", name=words["bar"])
+    assert bar.get_by_role("link", name=words["call"]).get_attribute("href") == (HOTLINE_HREF)
+    assert bar.get_by_role("link", name=words["text"]).is_visible()
     assert "TTY 711" in bar.inner_text()
-    bar.get_by_role("link", name="Browsing safely").click()
-    page.wait_for_url("**/safety/")
-    exit_link = page.get_by_role("link", name="Emergency Exit this page", exact=True)
+    bar.get_by_role("link", name=words["safety"]).click()
+    page.wait_for_url(site_service.url + words["prefix"] + "/safety/")
+    exit_link = page.get_by_role("link", name=words["exit"], exact=True)
     assert exit_link.get_attribute("href") == "https://www.weather.gov/"
 
 
 @pytest.mark.parametrize("viewport", [ZOOMED, {"width": 320, "height": 568}], ids=["200%", "320"])
-def test_help_bar_and_exit_stay_usable_when_zoomed(guarded, site_service, viewport):
+@pytest.mark.parametrize("lang", EDITIONS)
+def test_help_bar_and_exit_stay_usable_when_zoomed(guarded, site_service, viewport, lang):
     """200% zoom on a 1280 x 800 screen is a 640 x 400 viewport; 320 px is WCAG's reflow width."""
+    words = EDITIONS[lang]
     page = guarded.new_page()
     page.set_viewport_size(viewport)
     for path in ("/", "/volunteer/", "/safety/"):
-        page.goto(site_service.url + path)
-        bar = page.get_by_role("region", name="Help and safety")
-        for name in ("Call 1-888-373-7888", "Text 233733", "Browsing safely"):
+        page.goto(site_service.url + words["prefix"] + path)
+        bar = page.get_by_role("region", name=words["bar"])
+        for name in (words["call"], words["text"], words["safety"]):
             link = bar.get_by_role("link", name=name)
             box = link.bounding_box()
             assert box and box["y"] + box["height"] <= viewport["height"], (path, name)
@@ -386,24 +417,27 @@ def shift_status(page) -> tuple[str, int]:
     )
 
 
-def test_pressing_shift_three_times_in_five_seconds_leaves(guarded, site_service):
-    """Presses 1.5 s apart: each one is shown and announced, the third leaves, and Back
-    does not return to the page left."""
+@pytest.mark.parametrize("lang", EDITIONS)
+def test_pressing_shift_three_times_in_five_seconds_leaves(guarded, site_service, lang):
+    """Presses 1.5 s apart: each one is shown and announced in the page's language, the
+    third leaves, and Back does not return to the page left."""
+    words = EDITIONS[lang]
+    home = site_service.url + words["prefix"] + "/"
     page = guarded.new_page()
-    page.goto(site_service.url + "/")
-    page.goto(site_service.url + "/reintegration/")
+    page.goto(home)
+    page.goto(home + "reintegration/")
     page.keyboard.press("Shift")
-    assert shift_status(page) == ("Shift, press 2 more times to exit.", 1)
+    assert shift_status(page) == (words["two_more"], 1)
     assert page.locator("[data-quick-exit-progress]").is_visible()
     page.wait_for_timeout(1500)
     page.keyboard.press("Shift")
-    assert shift_status(page) == ("Shift, press 1 more time to exit.", 2)
+    assert shift_status(page) == (words["one_more"], 2)
     page.wait_for_timeout(1500)
     page.keyboard.press("Shift")
     page.wait_for_url("https://www.weather.gov/**")
     assert guarded.exits and guarded.foreign == []
     page.go_back()
-    assert page.url == site_service.url + "/"  # the page before, not the page left
+    assert page.url == home  # the page before, not the page left
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360x740", "1280x800"])
@@ -441,13 +475,18 @@ def test_shift_three_times_leaves_every_page_and_back_does_not_return(
     assert problems == []
 
 
-def test_shift_presses_expire_after_five_seconds_and_capitals_do_not_count(guarded, site_service):
+@pytest.mark.parametrize("lang", EDITIONS)
+def test_shift_presses_expire_after_five_seconds_and_capitals_do_not_count(
+    guarded, site_service, lang
+):
+    words = EDITIONS[lang]
+    safety = site_service.url + words["prefix"] + "/safety/"
     page = guarded.new_page()
-    page.goto(site_service.url + "/safety/")
+    page.goto(safety)
     page.keyboard.press("Shift")
     page.keyboard.press("Shift")
     page.wait_for_timeout(5200)
-    assert shift_status(page) == ("Exit this page expired.", 0)
+    assert shift_status(page) == (words["expired"], 0)
     page.keyboard.press("Shift")
     assert shift_status(page)[1] == 1  # counting starts again
     search = page.locator("input.md-search__input")
@@ -455,7 +494,7 @@ def test_shift_presses_expire_after_five_seconds_and_capitals_do_not_count(guard
     for letter in ("A", "B", "C", "D"):
         search.press(f"Shift+{letter}")
     assert shift_status(page)[1] == 0
-    assert page.url == site_service.url + "/safety/" and guarded.exits == []
+    assert page.url == safety and guarded.exits == []
 
 
 def test_a_page_restored_after_an_exit_shows_nothing(browser, site_service):

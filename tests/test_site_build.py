@@ -76,7 +76,8 @@ def test_netlify_keeps_no_page_and_no_search_index_in_the_browser(site_dir: Path
         "/" + p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*.html")
     }
     assert "/404.html" in built and "/safety/index.html" in built
-    assert built | {"/search/search_index.json"} == no_store
+    indexes = {"/search/search_index.json", "/es/search/search_index.json"}  # one per edition
+    assert built | indexes == no_store
     assert "Cache-Control" not in rules["/*"]
 
 

@@ -67,7 +67,7 @@ class Submission:
     @property
     def reach(self) -> list[tuple[str, str]]:
         """How and when it is safe to reply, as the person chose (label, value)."""
-        rows = zip(self.form.fields, self.form.readable(self.data), strict=True)
+        rows = self.form.field_rows(self.data)
         return [row for f, row in rows if f.name in self.form.reach]
 
     @property

@@ -23,13 +23,16 @@ from mkdocs.exceptions import Abort
 log = logging.getLogger("mkdocs.hooks.launch_guard")
 
 MARKER = "[to confirm]"
-MARKER_HTML = '<mark class="to-confirm">To confirm:</mark>'
+MARKERS = {
+    MARKER: '<mark class="to-confirm">To confirm:</mark>',
+    "[por confirmar]": '<mark class="to-confirm">Por confirmar:</mark>',  # the Spanish pages
+}
 STAND_INS = {
     "an example.org address or URL": re.compile(r"\bexample\.org\b", re.I),
     "the Facebook placeholder (Facebook's home page, not ours)": re.compile(
         r"https?://(?:www\.)?facebook\.com/?(?=[\s)\"'>\]]|$)", re.I
     ),
-    "a statement to confirm": re.compile(re.escape(MARKER), re.I),
+    "a statement to confirm": re.compile("|".join(map(re.escape, MARKERS)), re.I),
 }
 TEXT_SUFFIXES = {".md", ".txt", ".html", ".yml", ".yaml", ".toml", ".xml"}
 
@@ -93,4 +96,4 @@ def on_config(config: Any, **kwargs: Any) -> Any:
 
 
 def on_page_content(html: str, **kwargs: Any) -> str:
-    return STAND_INS["a statement to confirm"].sub(MARKER_HTML, html)
+    return STAND_INS["a statement to confirm"].sub(lambda m: MARKERS[m[0].lower()], html)

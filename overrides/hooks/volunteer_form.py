@@ -6,13 +6,16 @@ Editors write `<!-- volunteer-form -->` or `<!-- contact-form -->` (the form's s
 
 from __future__ import annotations
 
+from typing import Any
+
 from forms_service.forms import FORMS
 from forms_service.render import form_html
 
 
-def on_page_content(html: str, **kwargs: object) -> str:
+def on_page_content(html: str, config: Any, **kwargs: Any) -> str:
+    """Each form in the language of the edition being built (`theme.language`)."""
     for slug, form in FORMS.items():
         marker = f"<!-- {slug}-form -->"
         if marker in html:
-            html = html.replace(marker, form_html(form))
+            html = html.replace(marker, form_html(form, lang=config.theme["language"]))
     return html

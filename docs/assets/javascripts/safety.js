@@ -12,6 +12,7 @@
   var link = document.querySelector("[data-quick-exit]");
   if (!link) return;
   var destination = link.href;
+  var words = link.dataset; // the announcements, in the page's language (quick-exit.html)
   var status = document.querySelector("[data-quick-exit-status]");
   var dots = link.querySelectorAll("[data-quick-exit-progress] > span");
   var root = document.documentElement;
@@ -54,18 +55,18 @@
   function pressed() {
     if (presses === 0) {
       timer = window.setTimeout(function () {
-        reset("Exit this page expired.");
+        reset(words.expired);
       }, WINDOW_MS);
     }
     var count = presses + 1;
     if (count >= PRESSES) {
       window.clearTimeout(timer);
-      show(PRESSES, "Leaving this page.");
+      show(PRESSES, words.leaving);
       leave();
       return;
     }
     var left = PRESSES - count;
-    show(count, "Shift, press " + left + " more " + (left === 1 ? "time" : "times") + " to exit.");
+    show(count, left === 1 ? words.moreOne : words.moreOther.replace("{n}", left));
   }
 
   // Only a Shift pressed and released on its own counts, however long it is held:

@@ -7,7 +7,8 @@
   var form = document.querySelector("[data-form]");
   if (!form || !window.fetch || !window.URLSearchParams) return;
 
-  var THANKS = form.getAttribute("data-thanks");
+  var words = form.dataset; // in the page's language (forms_service/render.py)
+  var THANKS = words.thanks;
   var summary = form.querySelector("#vf-summary");
   var summaryList = summary.querySelector(".vf-summary-list");
   var status = form.querySelector("#vf-status");
@@ -29,7 +30,7 @@
   function setBusy(busy) {
     sending = busy;
     button.setAttribute("aria-disabled", busy ? "true" : "false");
-    button.textContent = busy ? "Sending\u2026" : buttonLabel;
+    button.textContent = busy ? words.sending : buttonLabel;
   }
 
   function clearErrors() {
@@ -134,7 +135,7 @@
       })
       .then(function (result) {
         if (result.status === 201) {
-          status.textContent = "Thank you. We received your message.";
+          status.textContent = words.received;
           window.location.assign(THANKS);
           return;
         }
@@ -142,17 +143,12 @@
         if (result.status === 422 && result.data.errors) {
           showErrors(result.data.errors);
         } else {
-          showProblem(
-            result.data.error || "Something went wrong and your form was not sent. Please try again."
-          );
+          showProblem(result.data.error || words.failed);
         }
       })
       .catch(function () {
         setBusy(false);
-        showProblem(
-          "We could not reach our server, so your form was not sent. " +
-            "Check your connection and try again: your answers are still here."
-        );
+        showProblem(words.offline);
       });
   });
 })();

@@ -1,0 +1,60 @@
+"""The words people read, in each language the site speaks.
+
+A `Words` is the English text, usable wherever a str is, that also carries its
+translations: `Words("Your name", es="Tu nombre")`. The form definitions, the
+validation messages and the refusals are written this way, so each thing is said
+once with all its languages beside it. A plain str is English and is shown as is.
+"""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "es")
+"""The site's editions; the first is the default, and the fallback for missing words."""
+
+NAMES = {"en": "English", "es": "Spanish"}
+"""Each language's name, as coordinators read it in the email and the desk."""
+
+LANGUAGE_KEY = "language"
+"""Where a submission records the language the person wrote in."""
+
+
+class Words(str):
+    """English text that carries its translations."""
+
+    translations: dict[str, str]
+
+    def __new__(cls, english: str, **translations: str) -> Words:
+        words = super().__new__(cls, english)
+        words.translations = translations
+        return words
+
+    def format(self, **values: object) -> Words:
+        """Fill the placeholders of every language, each with the values in that language."""
+
+        def filled(text: str, lang: str) -> str:
+            return text.format(
+                **{k: say(v, lang) if isinstance(v, str) else v for k, v in values.items()}
+            )
+
+        return Words(
+            filled(str(self), LANGUAGES[0]),
+            **{lang: filled(text, lang) for lang, text in self.translations.items()},
+        )
+
+    def lower(self) -> Words:
+        return Words(str(self).lower(), **{k: v.lower() for k, v in self.translations.items()})
+
+
+def say(text: str, lang: str) -> str:
+    """`text` in `lang`, or as written (English) where it has no such translation."""
+    return getattr(text, "translations", {}).get(lang, str(text))
+
+
+def language(value: str | None) -> str:
+    """One of LANGUAGES, from an untrusted value: anything unknown is the default."""
+    return value if value in LANGUAGES else LANGUAGES[0]
+
+
+def in_edition(path: str, lang: str) -> str:
+    """A site page's address in `lang`'s edition: /volunteer/ -> /es/volunteer/."""
+    return path if lang == LANGUAGES[0] else f"/{lang}{path}"

@@ -1,0 +1,359 @@
+"""The Spanish edition: every page in Spanish with its switch to the same page in
+English and back, hreflang, the sitemap, the 404 pages; the service answering a
+Spanish form in Spanish; and the check that lists Spanish pages behind their English page."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from forms_service.forms import VOLUNTEER
+from forms_service.headers import NO_STORE, read_header_rules
+
+from .browser import new_guarded
+from .support import ROOT, Service, SmtpServer, text_part, valid_form
+
+API = "/api/forms/volunteer"
+SPANISH_API = API + "?lang=es"
+JSON = {"Accept": "application/json"}
+SWITCH = re.compile(r'<a class="language-switch" href="([^"]+)" hreflang="(\w+)" lang="\w+">')
+HREFLANG = re.compile(r'<xhtml:link rel="alternate" hreflang="([\w-]+)" href="([^"]+)"/>')
+SITE_URL = "https://example.org/"
+
+
+def page_html(site_dir: Path, path: str) -> str:
+    return (site_dir / path.strip("/") / "index.html").read_text(encoding="utf-8")
+
+
+def spanish(site_pages: list[str]) -> list[str]:
+    return [p for p in site_pages if p.startswith("/es/")]
+
+
+# ---------- the built site ----------
+
+
+def test_the_pages_that_matter_most_are_in_spanish(site_pages):
+    expected = {
+        "/es/",
+        "/es/get-help/",
+        "/es/safety/",
+        "/es/privacy/",
+        "/es/how-we-work/",
+        "/es/reintegration/",
+        "/es/reintegration/healing/",
+        "/es/reintegration/education/",
+        "/es/reintegration/work/",
+        "/es/reintegration/community/",
+        "/es/reintegration/self-advocacy/",
+        "/es/volunteer/",
+        "/es/volunteer/thanks/",
+        "/es/contact/",
+    }
+    assert expected <= set(spanish(site_pages))
+    assert not any(p.startswith("/es/blog/") for p in site_pages)  # the blog stays English
+
+
+def test_every_page_says_its_language(site_dir: Path, site_pages):
+    for path in site_pages:
+        lang = "es" if path.startswith("/es/") else "en"
+        assert f'<html lang="{lang}"' in page_html(site_dir, path), path
+    assert '<html lang="es"' in (site_dir / "es" / "404.html").read_text(encoding="utf-8")
+
+
+def test_every_switch_leads_to_the_same_page_in_the_other_language_and_back(
+    site_dir: Path, site_pages
+):
+    """Where the other edition has the page, the switch leads to it and its switch leads
+    back; elsewhere (the blog) it leads to the other edition's home."""
+    pages = set(site_pages)
+    for path in site_pages:
+        (href, lang), *more = SWITCH.findall(page_html(site_dir, path))
+        assert more == [], path
+        other = path.removeprefix("/es") if path.startswith("/es/") else "/es" + path
+        assert lang == ("en" if path.startswith("/es/") else "es"), path
+        if other in pages:
+            assert href == other, path
+            assert SWITCH.findall(page_html(site_dir, other))[0][0] == path, other
+        else:
+            assert href == ("/" if lang == "en" else "/es/"), path
+
+
+def sitemap_alternates(site_dir: Path) -> dict[str, dict[str, str]]:
+    """Each address in the sitemap -> its hreflang alternates (language -> address)."""
+    text = (site_dir / "sitemap.xml").read_text(encoding="utf-8")
+    return {
+        loc: dict(HREFLANG.findall(url))
+        for url in re.findall(r"<url>.*?</url>", text, re.S)
+        for loc in re.findall(r"<loc>([^<]+)</loc>", url)
+    }
+
+
+def test_hreflang_alternates_name_both_languages_for_both_pages(site_dir: Path, site_pages):
+    """In the sitemap, not in each page's head: Material's script fetches a sitemap.xml
+    beside every <link rel="alternate"> of a page, which would leave the site."""
+    alternates = sitemap_alternates(site_dir)
+    for path in spanish(site_pages):
+        if path == "/es/volunteer/thanks/":
+            continue  # not in the menu, so not in the sitemap
+        english = SITE_URL + path.removeprefix("/es/")
+        expected = {"en": english, "es": SITE_URL + path.lstrip("/"), "x-default": english}
+        assert alternates[SITE_URL + path.lstrip("/")] == expected, path
+        assert alternates[english] == expected, english
+    assert alternates[SITE_URL + "blog/"] == {}  # English only: no alternates
+    for path in site_pages:
+        assert "hreflang" not in page_html(site_dir, path).partition("</head>")[0], path
+
+
+def test_the_sitemap_lists_both_languages(site_dir: Path, site_pages):
+    listed = set(re.findall(r"<loc>([^<]+)</loc>", (site_dir / "sitemap.xml").read_text()))
+    thanks = {"/volunteer/thanks/", "/es/volunteer/thanks/"}  # not in the menu, still pages
+    for path in set(site_pages) - thanks:
+        assert SITE_URL + path.lstrip("/") in listed, path
+    assert not (site_dir / "es" / "sitemap.xml").exists()  # one sitemap for the whole site
+
+
+def test_spanish_search_has_its_own_spanish_index(site_dir: Path):
+    index = json.loads((site_dir / "es" / "search" / "search_index.json").read_text())
+    assert index["config"]["lang"] == ["es"]
+    text = " ".join(doc["title"] + doc["text"] for doc in index["docs"])
+    assert "Línea Directa Nacional" in text and "Standing with survivors" not in text
+    english = json.loads((site_dir / "search" / "search_index.json").read_text())
+    assert english["config"]["lang"] == ["en"]
+    assert "Línea Directa Nacional" not in " ".join(doc["text"] for doc in english["docs"])
+
+
+def test_spanish_pages_say_the_blog_is_in_english(site_dir: Path, site_pages):
+    for path in spanish(site_pages):
+        article = page_html(site_dir, path).partition('<article class="md-content__inner')[2]
+        for sentence in re.findall(r"[^.]*href=\"/blog/\"[^.]*\.", article):
+            assert "inglés" in sentence, (path, sentence)
+
+
+def test_every_spanish_page_has_a_no_store_rule_for_netlify(site_dir: Path, site_pages):
+    rules = read_header_rules(site_dir)
+    for path in spanish(site_pages):
+        assert rules.get(path) == NO_STORE and rules.get(path + "index.html") == NO_STORE, path
+    assert rules.get("/es/search/search_index.json") == NO_STORE
+
+
+def test_netlify_gives_unknown_spanish_addresses_the_spanish_404():
+    toml = (ROOT / "netlify.toml").read_text()
+    assert re.search(r'from = "/es/\*"\s+to = "/es/404.html"\s+status = 404', toml)
+
+
+def test_unknown_addresses_get_the_404_page_of_their_language(site_service: Service):
+    spanish_404 = httpx.get(site_service.url + "/es/no-existe/")
+    english_404 = httpx.get(site_service.url + "/no-such-page/")
+    assert spanish_404.status_code == english_404.status_code == 404
+    assert "No encontramos esa página" in spanish_404.text
+    assert "We cannot find that page" in english_404.text
+    assert spanish_404.headers["cache-control"] == "no-store"
+
+
+# ---------- the language switch in a browser ----------
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_switching_language_stores_nothing(browser, site_service: Service, js):
+    g = new_guarded(browser, site_service.url, java_script_enabled=js)
+    page = g.new_page()
+    page.goto(site_service.url + "/safety/")
+    page.get_by_role("link", name="Español", exact=True).click()
+    page.wait_for_url("**/es/safety/")
+    assert page.locator("h1").inner_text() == "Navegar con seguridad"
+    page.get_by_role("link", name="English", exact=True).click()
+    page.wait_for_url(site_service.url + "/safety/")
+    assert g.context.cookies() == []
+    if js:
+        stored = page.evaluate("[localStorage.length, sessionStorage.length, document.cookie]")
+        assert stored == [0, 0, ""]
+    assert g.foreign == []
+    g.context.close()
+
+
+# ---------- the service answers in Spanish ----------
+
+
+def test_spanish_field_errors_in_json_and_on_the_page(service: Service):
+    bad = valid_form(email="no es un correo", hours="999", consent="")
+    with service.client() as client:
+        data = client.post(SPANISH_API, data=bad, headers=JSON)
+        page = client.post(SPANISH_API, data=bad)
+        english = client.post(API, data=bad, headers=JSON)
+    assert data.status_code == page.status_code == 422
+    assert data.json()["errors"] == {
+        "email": "Escribe una sola dirección de correo con el formato correcto, como "
+        "nombre@ejemplo.com",
+        "hours": "Escribe un número entero del 1 al 200",
+        "consent": "Marca la casilla para aceptar, así podemos guardar tus respuestas y "
+        "responderte",
+    }
+    assert english.json()["errors"]["hours"] == "Enter a whole number from 1 to 200"
+    assert '<html lang="es"' in page.text and "Hay un problema" in page.text
+    assert "Escribe un número entero del 1 al 200" in page.text
+
+
+def test_a_long_field_is_refused_in_spanish_with_its_spanish_label(service: Service):
+    with service.client() as client:
+        r = client.post(SPANISH_API, data=valid_form(name="n" * 121), headers=JSON)
+    assert r.json()["errors"]["name"] == (
+        "«Tu nombre» puede tener como máximo 120 caracteres; ahora tiene 121."
+    )
+
+
+def test_spanish_refusals_413_415_403(service: Service):
+    with service.client() as client:
+        large = client.post(SPANISH_API, data=valid_form(message="x" * 70_000), headers=JSON)
+        wrong_type = client.post(
+            SPANISH_API, content=b"name=x", headers={"Content-Type": "text/plain"}
+        )
+    foreign = httpx.post(
+        service.url + SPANISH_API,
+        data=valid_form(),
+        headers={**JSON, "Origin": "https://evil.example"},
+    )
+    assert large.status_code == 413 and "más grande de lo que acepta" in large.json()["error"]
+    assert wrong_type.status_code == 415
+    assert '<html lang="es"' in wrong_type.text
+    assert "solo acepta nuestro formulario" in wrong_type.text
+    assert "Volver al formulario" in wrong_type.text
+    assert 'href="/es/volunteer/"' in wrong_type.text
+    assert foreign.status_code == 403 and "desde nuestro propio sitio" in foreign.json()["error"]
+
+
+def test_spanish_429(start_service, smtp: SmtpServer):
+    service = start_service(smtp.port, FORMS_RATE_LIMIT="1/hour")
+    with service.client() as client:
+        first = client.post(SPANISH_API, data=valid_form(), headers=JSON)
+        second = client.post(SPANISH_API, data=valid_form(name="Otra"), headers=JSON)
+        page = client.post(SPANISH_API, data=valid_form(name="Otra más"))
+    assert first.status_code == 201
+    assert second.status_code == page.status_code == 429
+    assert "Espera un momento" in second.json()["error"]
+    assert "No pudimos recibir tu formulario" in page.text
+
+
+def test_spanish_503_when_the_database_cannot_be_written(start_service, smtp, tmp_path: Path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    service = start_service(smtp.port, FORMS_DATABASE=str(blocker / "forms.sqlite3"))
+    with service.client() as client:
+        data = client.post(SPANISH_API, data=valid_form(), headers=JSON)
+        page = client.post(SPANISH_API, data=valid_form())
+    assert data.status_code == page.status_code == 503
+    assert "no pudimos guardar tu formulario" in data.json()["error"]
+    assert "No pudimos guardar tu formulario" in page.text and '<html lang="es"' in page.text
+
+
+def test_spanish_form_thanks_in_spanish_and_coordinators_see_the_language(
+    start_service, smtp: SmtpServer
+):
+    service = start_service(smtp.port, FORMS_ACKNOWLEDGE="true")
+    with service.client() as client:
+        r = client.post(SPANISH_API, data=valid_form(name="Lucía", email="lucia@example.com"))
+    assert r.status_code == 303 and r.headers["location"] == "/es/volunteer/thanks/"
+    messages = smtp.inbox.wait_for(2)
+    to_coordinators = next(m for m in messages if m["To"] != "lucia@example.com")
+    acknowledgement = next(m for m in messages if m["To"] == "lucia@example.com")
+    assert "in Spanish" in to_coordinators["Subject"]
+    assert "please reply in Spanish" in text_part(to_coordinators)
+    assert "Lucía" in text_part(to_coordinators)
+    assert acknowledgement["Subject"].startswith("Recibimos tu mensaje")
+    assert "Gracias por ofrecerte" in text_part(acknowledgement)
+    stored = service.rows("SELECT json_extract(data, '$.language') FROM submissions")
+    assert stored == [("es",)]
+
+
+def test_an_unknown_language_is_answered_in_english(service: Service):
+    with service.client() as client:
+        r = client.post(API + "?lang=xx", data=valid_form(hours="0"), headers=JSON)
+        thanks = client.post(API + "?lang=../x", data=valid_form())
+    assert r.json()["errors"]["hours"] == "Enter a whole number from 1 to 200"
+    assert thanks.headers["location"] == "/volunteer/thanks/"
+
+
+# ---------- Spanish pages behind their English page ----------
+
+
+def git(repo: Path, *args: str) -> str:
+    env = {"GIT_AUTHOR_NAME": "E", "GIT_AUTHOR_EMAIL": "e@example.org"}
+    env |= {"GIT_COMMITTER_NAME": "E", "GIT_COMMITTER_EMAIL": "e@example.org", "PATH": "/usr/bin"}
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True, env=env
+    ).stdout
+
+
+def write(repo: Path, name: str, text: str) -> None:
+    (repo / name).parent.mkdir(parents=True, exist_ok=True)
+    (repo / name).write_text(text)
+
+
+def check(repo: Path) -> str:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "translations.py"), str(repo)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0  # a warning, never a failure
+    return result.stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """Two pages in both languages, committed together."""
+    repo = tmp_path / "site"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    for name in ("get-help", "safety"):
+        write(repo, f"docs/{name}.md", "English\n")
+        write(repo, f"docs/es/{name}.md", "Español\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "both languages")
+    return repo
+
+
+def test_a_spanish_page_behind_its_english_page_is_listed(repo: Path):
+    assert "each is in step" in check(repo)
+    write(repo, "docs/get-help.md", "English, changed\n")
+    assert "docs/es/get-help.md may be behind docs/get-help.md (the English page has unsaved" in (
+        check(repo)
+    )
+    git(repo, "commit", "-qam", "English only")
+    out = check(repo)
+    assert "docs/es/get-help.md may be behind docs/get-help.md" in out
+    assert "changed in 1 commit(s) since" in out and "safety" not in out
+    write(repo, "docs/es/get-help.md", "Español, al día\n")
+    git(repo, "commit", "-qam", "Spanish in step")
+    assert "each is in step" in check(repo)
+
+
+def test_the_check_works_on_a_shallow_clone(repo: Path, tmp_path: Path):
+    write(repo, "docs/safety.md", "English, changed\n")
+    git(repo, "commit", "-qam", "English only")
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", str(shallow))
+    out = check(shallow)
+    assert "docs/es/safety.md may be behind docs/safety.md (unknown" in out
+    deep = tmp_path / "deep"
+    git(tmp_path, "clone", "-q", f"file://{repo}", str(deep))
+    assert "changed in 1 commit(s) since" in check(deep)
+
+
+def test_the_check_says_so_outside_a_git_checkout(tmp_path: Path):
+    assert "not a git checkout" in check(tmp_path)
+
+
+def test_the_email_and_the_desk_show_the_language_first():
+    """Both read a submission through Form.readable."""
+    spanish = VOLUNTEER.readable({"language": "es", "name": "Lucía"})
+    assert spanish[0] == ("Wrote in", "Spanish (please reply in Spanish)")
+    assert ("Your name", "Lucía") in spanish
+    assert VOLUNTEER.readable({"language": "en"})[0] == ("Wrote in", "English")
+    assert VOLUNTEER.readable({"name": "Before"})[0][0] == "Your name"  # stored before this
