@@ -28,10 +28,10 @@ from . import guard, openapi, store
 from .committer import Committer
 from .desk.views import Desk
 from .desk.views import routes as desk_routes
-from .forms import VOLUNTEER
+from .forms import FORMS
 from .headers import DESK_HEADERS, NO_STORE, read_header_rules, security_headers
 from .health import Readiness, healthz, readyz
-from .intake import refusal, volunteer
+from .intake import form_resource, refusal
 from .middleware import AccessLog, SecurityHeaders
 from .outbox import Worker
 from .pages import Pages
@@ -90,7 +90,7 @@ class SiteFiles(StaticFiles):
 
 
 async def openapi_document(request: Request) -> Response:
-    return JSONResponse(openapi.document(VOLUNTEER))
+    return JSONResponse(openapi.document(FORMS))
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -133,7 +133,7 @@ def create_app(settings: Settings | None = None, *, deliver: bool = True) -> Sta
             log_level=settings.log_level,
         ),
         limiter=guard.RateLimiter(settings.rate_limit),
-        pages=Pages(settings.site_dir, VOLUNTEER),
+        pages=Pages(settings.site_dir, FORMS),
         worker=worker,
     )
 
@@ -160,7 +160,7 @@ def create_app(settings: Settings | None = None, *, deliver: bool = True) -> Sta
     api = Mount(
         "/api",
         routes=[
-            Route("/forms/volunteer", volunteer, methods=["GET", "POST"]),
+            Route("/forms/{slug}", form_resource, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/openapi.json", openapi_document),

@@ -169,14 +169,18 @@ def cmd_retry(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_purge(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    days = args.days or settings.retention_days
-    done = retention.purge(_connect(settings), settings.mail_dir, days)
-    print(
-        f"Deleted {done.submissions} submission(s) older than {days} days"
-        f" ({done.undelivered} of them never delivered) and {done.files} email file(s).",
-        file=out,
-    )
-    if not done.log_emptied:
+    conn = _connect(settings)
+    log_emptied = True
+    for slug, days in retention.periods(settings, args.days).items():
+        done = retention.purge(conn, settings.mail_dir, {slug: days})
+        log_emptied = log_emptied and done.log_emptied
+        print(
+            f"Deleted {done.submissions} submission(s) older than {days} days"
+            f" ({done.undelivered} of them never delivered) and {done.files} email file(s)"
+            f" of the {slug} form.",
+            file=out,
+        )
+    if not log_emptied:
         print("The database was busy: run purge again to clear its log.", file=sys.stderr)
     return 0
 

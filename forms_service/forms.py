@@ -18,9 +18,6 @@ from .words import Words as W
 HONEYPOT = "website"
 """A field people never see or fill; only bots do."""
 
-THANKS_PATH = "/volunteer/thanks/"
-"""Where a person is sent once their form is stored (in their language's edition)."""
-
 IDEMPOTENCY_KEY = "idempotency_key"
 """Sent by our script so that a double click or a retry makes one submission."""
 
@@ -29,7 +26,7 @@ IDEMPOTENCY_KEY = "idempotency_key"
 class Field:
     name: str
     label: str
-    kind: str  # text | email | tel | textarea | checkboxes | radio | number | consent
+    kind: str  # text | email | tel | textarea | checkboxes | radio | number | consent | tick
     required: bool = False
     max_length: int = 200
     hint: str = ""
@@ -38,6 +35,8 @@ class Field:
     minimum: int = 0
     maximum: int = 0
     required_message: str = ""
+    needs: tuple[tuple[str, str, str], ...] = ()
+    """(choice, field, message): choosing this choice (or ticking, "yes") needs that field."""
 
     @property
     def labels(self) -> dict[str, str]:
@@ -49,11 +48,46 @@ class Field:
 class Form:
     slug: str
     title: str
-    action: str
     fields: tuple[Field, ...]
     submit_label: str
+    prefix: str
+    """The first letter of its references (V-..., C-...), so a coordinator knows which form."""
     areas: str = ""
-    """The checkboxes field the coordinators' desk lists and filters by (areas of help)."""
+    """The choices field the coordinators' desk lists and filters by (areas of help)."""
+    private: bool = False
+    """What people write here never travels by email: coordinators get a summary with no
+    submitted value at all, whatever FORMS_EMAIL_DETAILS says."""
+    acknowledge: str = ""
+    """The tick box by which a person asks for an acknowledgement; without one,
+    FORMS_ACKNOWLEDGE decides for the whole form."""
+    retention: str = "retention_days"
+    """The Settings attribute holding how many days its submissions are kept."""
+    statuses: tuple[tuple[str, str], ...] = ()
+    """The follow-up statuses a coordinator chooses from, the first being a new one's."""
+    reach: tuple[str, ...] = ()
+    """The fields that say how and when it is safe to reply, shown first on the desk."""
+    noun: str = "volunteer interest"
+    """What one submission is called in the coordinators' emails."""
+    reply_subject: str = "Your offer to volunteer"
+
+    @property
+    def action(self) -> str:
+        return f"/api/forms/{self.slug}"
+
+    @property
+    def page(self) -> str:
+        """The site's page that holds the form (docs/<slug>.md or docs/<slug>/index.md)."""
+        return f"/{self.slug}/"
+
+    @property
+    def thanks(self) -> str:
+        """Where a person goes once their form is stored."""
+        return f"/{self.slug}/thanks/"
+
+    @property
+    def label(self) -> str:
+        """The form's name for coordinators (the desk's form filter)."""
+        return self.noun[:1].upper() + self.noun[1:]
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -62,6 +96,8 @@ class Form:
         """The areas of help chosen, in the words the volunteer saw."""
         field = self.field(self.areas)
         chosen = data.get(self.areas, [])
+        if isinstance(chosen, str):
+            chosen = [chosen] if chosen else []
         if field is None or not isinstance(chosen, list):
             return []
         return [field.labels.get(v, v) for v in chosen]
@@ -74,25 +110,37 @@ class Form:
             name = NAMES.get(str(lang), str(lang))
             note = name if lang == LANGUAGES[0] else f"{name} (please reply in {name})"
             rows.append(("Wrote in", note))
+        return rows + [row for _, row in self.field_rows(data)]
+
+    def field_rows(self, data: Mapping[str, object]) -> list[tuple[Field, tuple[str, str]]]:
+        """Each field with its (label, value) as `readable` shows it."""
+        rows = []
         for field in self.fields:
             value = data.get(field.name, "")
             if isinstance(value, list):
                 value = "; ".join(field.labels.get(v, v) for v in value)
             elif field.kind == "radio":
                 value = field.labels.get(str(value), str(value))
-            elif field.kind == "consent":
+            elif field.kind in ("consent", "tick"):
                 value = "Yes" if value else "No"
             label = field.label if field.kind != "consent" else "Consent given"
-            rows.append((label, str(value) or "-"))
+            rows.append((field, (label, str(value) or "-")))
         return rows
 
 
 VOLUNTEER = Form(
     slug="volunteer",
     title=W("Tell us how you would like to help", es="Cuéntanos cómo te gustaría ayudar"),
-    action="/api/forms/volunteer",
     submit_label=W("Send", es="Enviar"),
+    prefix="V",
     areas="help",
+    statuses=(
+        ("new", "New"),
+        ("contacted", "Contacted"),
+        ("active", "Active"),
+        ("not-now", "Not now"),
+        ("closed", "Closed"),
+    ),
     fields=(
         Field(
             "name",
@@ -219,4 +267,107 @@ VOLUNTEER = Form(
     ),
 )
 
-FORMS = {VOLUNTEER.slug: VOLUNTEER}
+CONTACT = Form(
+    slug="contact",
+    title="Write to us",
+    submit_label="Send",
+    prefix="C",
+    areas="who",
+    private=True,
+    acknowledge="acknowledge",
+    retention="contact_retention_days",
+    statuses=(
+        ("new", "New"),
+        ("replied", "Replied"),
+        ("waiting", "Waiting for a safe time"),
+        ("referred", "Referred"),
+        ("could-not-reach", "Could not reach safely"),
+        ("closed", "Closed"),
+    ),
+    reach=("ways", "email", "phone", "leave_message", "good_times", "bad_times"),
+    noun="contact message",
+    reply_subject="Your message",
+    fields=(
+        Field(
+            "who",
+            "Who is writing",
+            "radio",
+            choices=(
+                ("myself", "I need help for myself"),
+                ("helping", "I am helping someone"),
+                ("attorney", "I am an attorney who can take cases pro bono"),
+                ("other", "Something else"),
+            ),
+        ),
+        Field(
+            "name",
+            "What we may call you",
+            "text",
+            max_length=120,
+            hint="Any name you like, or none.",
+        ),
+        Field(
+            "message",
+            "Your message",
+            "textarea",
+            required=True,
+            max_length=3000,
+            hint="Up to 3,000 characters. Write only what you are comfortable sharing.",
+            required_message="Write your message",
+        ),
+        Field(
+            "ways",
+            "How we may reach you",
+            "checkboxes",
+            required=True,
+            hint="Choose only the ways that are safe for you.",
+            required_message="Choose at least one way we may reach you",
+            choices=(("email", "Email"), ("call", "Phone call"), ("text", "Text message")),
+            needs=(
+                ("email", "email", "Enter the email address we may write to"),
+                ("call", "phone", "Enter the phone number we may call"),
+                ("text", "phone", "Enter the phone number we may text"),
+            ),
+        ),
+        Field("email", "Email address", "email", max_length=254, autocomplete="email"),
+        Field(
+            "phone",
+            "Phone number",
+            "tel",
+            max_length=40,
+            autocomplete="tel",
+            hint="For a call or a text message.",
+        ),
+        Field(
+            "leave_message",
+            "May we leave a voicemail or a message?",
+            "radio",
+            choices=(("no", "No, never leave a message"), ("yes", "Yes, that is safe")),
+        ),
+        Field(
+            "good_times",
+            "Good times to reach you",
+            "text",
+            max_length=200,
+            hint="For example: weekdays after 6 pm.",
+        ),
+        Field(
+            "bad_times",
+            "Times we must not reach you",
+            "text",
+            max_length=200,
+            hint="For example: weekends.",
+        ),
+        Field(
+            "acknowledge",
+            "Send an email to the address above to say you received my message.",
+            "tick",
+            hint="Leave this unticked and nothing is sent to your inbox until we reply.",
+            needs=(("yes", "email", "Enter the email address we may write to"),),
+        ),
+    ),
+)
+
+FORMS = {form.slug: form for form in (VOLUNTEER, CONTACT)}
+STATUSES = {value: label for form in FORMS.values() for value, label in form.statuses}
+"""Every status of every form, with the words a coordinator reads."""

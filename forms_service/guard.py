@@ -98,8 +98,8 @@ def _check_type(request: Request) -> None:
         raise Refusal(
             415,
             Words(
-                "This address only accepts the volunteer form from our website.",
-                es="Esta dirección solo acepta el formulario de voluntariado de nuestro sitio.",
+                "This address only accepts our form from our website.",
+                es="Esta dirección solo acepta nuestro formulario desde nuestro sitio.",
             ),
         )
 
@@ -119,9 +119,9 @@ def _check_origin(request: Request, settings: Settings) -> None:
             403,
             Words(
                 "This form can only be sent from our own website. "
-                "Please open the volunteer page and send it from there.",
+                "Please open the page with the form and send it from there.",
                 es="Este formulario solo se puede enviar desde nuestro propio sitio. "
-                "Abre la página de voluntariado y envíalo desde ahí.",
+                "Abre la página del formulario y envíalo desde ahí.",
             ),
         )
 

@@ -1,4 +1,4 @@
-"""The public intake: the volunteer form's endpoint, from the posted body to the answer.
+"""The public intake: every form's endpoint (/api/forms/<slug>), from the body to the answer.
 
 One submission flows one way: guard -> parse -> validate -> store -> respond.
 Delivery happens elsewhere (outbox.Worker), woken after each commit.
@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.types import Message, Receive
 
 from . import guard, keys, store
-from .forms import HONEYPOT, IDEMPOTENCY_KEY, THANKS_PATH, VOLUNTEER
+from .forms import FORMS, HONEYPOT, IDEMPOTENCY_KEY, VOLUNTEER, Form
 from .settings import Settings
 from .validation import validate
 from .words import LANGUAGE_KEY, Words, in_edition, language, say
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("forms_service")
 
-FORM_PAGE = "/volunteer/#volunteer-form"
 MAX_FIELDS = 60
 
 NOT_TAKEN = Words("We could not take your form", es="No pudimos recibir tu formulario")
@@ -53,10 +52,10 @@ NOT_SAVED_MESSAGE = Words(
 ALREADY_SENT = Words("This form was already sent", es="Este formulario ya se envió")
 ALREADY_SENT_MESSAGE = Words(
     "This form was already sent with different answers, and those are the ones we"
-    " kept. To send your new answers, reload the volunteer page and send it again.",
+    " kept. To send your new answers, reload the page and send the form again.",
     es="Este formulario ya se envió con otras respuestas, y esas son las que guardamos."
-    " Para enviar tus respuestas nuevas, vuelve a cargar la página de voluntariado y"
-    " envíalo otra vez.",
+    " Para enviar tus respuestas nuevas, vuelve a cargar la página y envía el"
+    " formulario otra vez.",
 )
 
 
@@ -75,13 +74,17 @@ def language_of(request: Request) -> str:
     return language(request.query_params.get("lang"))
 
 
-def refusal(request: Request, status: int, title: str, message: str, **headers: str) -> Response:
+def refusal(
+    request: Request, status: int, title: str, message: str, form: Form = VOLUNTEER, **headers: str
+) -> Response:
     """A refusal in the form the client asked for (JSON for scripts, a page for people),
     in the language of the page the person came from."""
     lang = language_of(request)
     if wants_json(request):
         return JSONResponse({"error": say(message, lang)}, status, headers=headers)
-    page = request.app.state.services.pages.message(say(title, lang), say(message, lang), lang)
+    page = request.app.state.services.pages.message(
+        form, say(title, lang), say(message, lang), lang
+    )
     return HTMLResponse(page, status, headers=headers)
 
 
@@ -109,41 +112,45 @@ async def read_form(request: Request, settings: Settings) -> FormData:
         )
 
 
-async def volunteer(request: Request) -> Response:
-    """One resource, so that 405 answers list every method it takes."""
+async def form_resource(request: Request) -> Response:
+    """One resource per form, so that 405 answers list every method it takes."""
+    form = FORMS.get(request.path_params["slug"])
+    if form is None:
+        raise HTTPException(404)
     if request.method == "POST":
-        return await submit_volunteer(request)
-    return await form_page(request)
+        return await submit(request, form)
+    page = in_edition(f"{form.page}#{form.slug}-form", language_of(request))
+    return RedirectResponse(page, 303)
 
 
-async def submit_volunteer(request: Request) -> Response:
+async def submit(request: Request, form: Form) -> Response:
     services: Services = request.app.state.services
     settings = services.settings
     try:
         guard.check(request, settings, services.limiter)
         posted = await read_form(request, settings)
     except guard.Refusal as r:
-        return refusal(request, r.status, NOT_TAKEN, r.message, **r.headers)
+        return refusal(request, r.status, NOT_TAKEN, r.message, form, **r.headers)
     except BodyTooLarge:
         message = guard.too_large_message(settings)
-        return refusal(request, 413, TOO_LARGE, message)
+        return refusal(request, 413, TOO_LARGE, message, form)
     except TimeoutError:
         # Close the connection: a client this slow should not keep holding it.
-        return refusal(request, 408, TOO_SLOW, TOO_SLOW_MESSAGE, Connection="close")
+        return refusal(request, 408, TOO_SLOW, TOO_SLOW_MESSAGE, form, Connection="close")
     except HTTPException:
-        return refusal(request, 400, UNREADABLE, UNREADABLE_MESSAGE)
+        return refusal(request, 400, UNREADABLE, UNREADABLE_MESSAGE, form)
     except ClientDisconnect:
         log.info("client went away before sending the whole form")
         return Response(status_code=400)
 
     lang = language_of(request)
-    result = validate(VOLUNTEER, posted, lang)
+    result = validate(form, posted, lang)
     if not result.ok:
-        return invalid(request, services, result.raw, result.errors)
+        return invalid(request, services, form, result.raw, result.errors)
 
     if posted.get(HONEYPOT):
         log.info("form filled in the hidden field: answered as received, not stored")
-        return accepted(request, store.new_reference())
+        return accepted(request, form, store.new_reference(form.prefix))
     result.data[LANGUAGE_KEY] = lang
 
     raw_key = str(posted.get(IDEMPOTENCY_KEY) or "")
@@ -151,42 +158,52 @@ async def submit_volunteer(request: Request) -> Response:
     email = str(result.data.get("email", ""))
     try:
         # the key file is read once, or created beside the database on the first post
-        thank = settings.acknowledge and keys.address_hash(
+        thank = wants_acknowledgement(form, result.data, settings) and keys.address_hash(
             keys.service_key(settings.database), email
         )
         submission = store.NewSubmission(
-            form=VOLUNTEER.slug,
+            form=form.slug,
             data=result.data,
             idempotency_key=key,
             acknowledge_hash=thank or None,
+            prefix=form.prefix,
         )
         outcome = await services.committer.submit(submission)
     except (store.StoreUnavailable, OSError):
-        return refusal(request, 503, NOT_SAVED, NOT_SAVED_MESSAGE, **{"Retry-After": "120"})
+        return refusal(request, 503, NOT_SAVED, NOT_SAVED_MESSAGE, form, **{"Retry-After": "120"})
     if outcome.conflict:
         log.info("%s repeat with different answers: refused", outcome.reference)
-        return refusal(request, 409, ALREADY_SENT, ALREADY_SENT_MESSAGE)
+        return refusal(request, 409, ALREADY_SENT, ALREADY_SENT_MESSAGE, form)
     log.info(
         "%s %s", outcome.reference, "repeat, already stored" if outcome.duplicate else "stored"
     )
-    return accepted(request, outcome.reference)
+    return accepted(request, form, outcome.reference)
 
 
-def accepted(request: Request, reference: str) -> Response:
+def wants_acknowledgement(form: Form, data: dict[str, object], settings: Settings) -> bool:
+    """A form with its own tick box thanks only those who tick it (their inbox may be
+    watched); the others follow FORMS_ACKNOWLEDGE. Never without an address."""
+    if not data.get("email"):
+        return False
+    if form.acknowledge:
+        return data.get(form.acknowledge) == "yes"
+    return settings.acknowledge
+
+
+def accepted(request: Request, form: Form, reference: str) -> Response:
     if wants_json(request):
         return JSONResponse({"reference": reference, "status": "received"}, 201)
-    return RedirectResponse(in_edition(THANKS_PATH, language_of(request)), 303)
+    return RedirectResponse(in_edition(form.thanks, language_of(request)), 303)
 
 
 def invalid(
-    request: Request, services: Services, values: dict[str, object], errors: dict[str, str]
+    request: Request,
+    services: Services,
+    form: Form,
+    values: dict[str, object],
+    errors: dict[str, str],
 ) -> Response:
     if wants_json(request):
         return JSONResponse({"errors": errors}, 422)
-    page = services.pages.form_with_errors(values, errors, language_of(request))
+    page = services.pages.form_with_errors(form, values, errors, language_of(request))
     return HTMLResponse(page, 422)
-
-
-async def form_page(request: Request) -> Response:
-    """Someone opened the form's address directly: send them to the form."""
-    return RedirectResponse(in_edition(FORM_PAGE, language_of(request)), 303)

@@ -5,7 +5,8 @@ built from its parts (`addresses.header_address`), in Reply-To or, for the
 acknowledgement, To: everything else they typed is in the body, where any
 text-direction control is shown as a visible marker instead of acting.
 By default (FORMS_EMAIL_DETAILS=summary) the coordinators' email holds none of it,
-only the reference, the time, the areas of help and a link to the desk.
+only the reference, the time, the areas of help and a link to the desk; a private
+form's (contact) is always such a summary, without even the areas.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def build(message: Message, settings: Settings) -> EmailMessage:
     form = FORMS[message.form]
     domain = settings.mail_from.rpartition("@")[2]
     msg = EmailMessage(policy=SMTP)
-    msg["From"] = f"{ORGANISATION} volunteer form <{settings.mail_from}>"
+    msg["From"] = f"{ORGANISATION} {form.slug} form <{settings.mail_from}>"
     msg["Date"] = formatdate(message.created_at, usegmt=True)
     msg["Message-ID"] = f"<{message.reference}.{message.kind}@{domain}>"
     msg["Auto-Submitted"] = "auto-generated"
@@ -89,18 +90,19 @@ def build(message: Message, settings: Settings) -> EmailMessage:
     if message.kind == "acknowledgement":
         msg["To"] = header_address(email)
         msg["Subject"] = say(ACK_SUBJECT, lang).format(reference=message.reference)
-        text = say(ACK_TEXT, lang).format(reference=message.reference)
+        text = say(PRIVATE_ACK_TEXT if form.private else ACK_TEXT, lang)
+        text = text.format(reference=message.reference)
         msg.set_content(text)
         body = html.escape(text).replace("\n", "<br>\n")
         msg.add_alternative(_html_document(body, lang), "html")
         return msg
     msg["To"] = ", ".join(settings.coordinators)
-    summary = settings.email_details == "summary"
+    summary = form.private or settings.email_details == "summary"
     if email and not summary:
         msg["Reply-To"] = header_address(email)
     # the language in the subject too, so a coordinator who reads it can take it
     wrote_in = "" if lang == LANGUAGES[0] else f", in {NAMES[lang]}"
-    msg["Subject"] = f"New volunteer interest{wrote_in} ({message.reference})"
+    msg["Subject"] = f"New {form.noun}{wrote_in} ({message.reference})"
     if summary:
         msg.set_content(_summary_text(message, settings))
         return msg
@@ -112,14 +114,17 @@ def build(message: Message, settings: Settings) -> EmailMessage:
 
 def _summary_text(message: Message, settings: Settings) -> str:
     """Reference, time, areas of help and a link: nothing the volunteer typed, so
-    nothing personal sits in inboxes (FORMS_EMAIL_DETAILS=summary)."""
+    nothing personal sits in inboxes (FORMS_EMAIL_DETAILS=summary). A private form's
+    summary holds not even a choice they made."""
     zone = ZoneInfo(settings.timezone)
     received = datetime.fromtimestamp(message.created_at, zone).strftime("%-d %b %Y, %H:%M %Z")
-    areas = FORMS[message.form].areas_of(message.data)
+    form = FORMS[message.form]
+    about = "wrote to us through the contact form" if form.private else "would like to volunteer"
+    lines = [f"Someone {about}. Reference: {message.reference}", f"Received: {received}"]
+    if not form.private:
+        lines.append(f"Areas of help: {'; '.join(form.areas_of(message.data)) or 'none chosen'}")
     return (
-        f"Someone would like to volunteer. Reference: {message.reference}\n"
-        f"Received: {received}\n"
-        f"Areas of help: {'; '.join(areas) or 'none chosen'}\n\n"
+        "\n".join(lines) + "\n\n"
         "Read what they sent and reply from the coordinators' desk:\n"
         f"{settings.desk}submissions/{message.reference}\n\n"
         "This email holds none of their details on purpose: they stay in the desk.\n"
@@ -179,6 +184,18 @@ ACK_TEXT = Words(
     " a menos que nos contactes.\n",
 )
 """The acknowledgement, in the language the person wrote in; `{reference}` is filled in."""
+PRIVATE_ACK_TEXT = Words(
+    "We received your message (reference {reference}).\n\n"
+    "A coordinator will read it on our own server.\n\n"
+    "If you did not send this, you can ignore this email: we will not write again"
+    " unless you contact us.\n",
+    es="Recibimos tu mensaje (referencia {reference}).\n\n"
+    "Una persona que coordina lo va a leer en nuestro propio servidor.\n\n"
+    "Si no enviaste este mensaje, puedes ignorarlo: no volveremos a escribirte"
+    " a menos que nos contactes.\n",
+)
+"""A contact form's acknowledgement names no subject, as the inbox may be read by someone
+else."""
 
 
 MAX_REPLY_LINES = 100

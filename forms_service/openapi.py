@@ -1,6 +1,8 @@
-"""The OpenAPI document for the intake endpoint, derived from the form definition."""
+"""The OpenAPI document for the intake endpoints, derived from the form definitions."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from .forms import HONEYPOT, IDEMPOTENCY_KEY, Field, Form
 from .words import LANGUAGES
@@ -16,9 +18,11 @@ _LANGUAGE = {
     "name": "lang",
     "in": "query",
     "required": False,
-    "schema": {"type": "string", "enum": list(LANGUAGES)},
+    # not an enum: an unknown value is answered in the default language, not refused
+    "schema": {"type": "string", "default": LANGUAGES[0]},
     "description": "The language of the page the form is sent from: errors, refusals, the"
-    " thank-you page and the acknowledgement come in it (default en; unknown values are en).",
+    f" thank-you page and the acknowledgement come in it ({', '.join(LANGUAGES)};"
+    " unknown values are en).",
 }
 
 
@@ -27,7 +31,7 @@ def _field_schema(f: Field) -> dict[str, object]:
         return {"type": "array", "items": {"type": "string", "enum": [c for c, _ in f.choices]}}
     if f.kind == "radio":
         return {"type": "string", "enum": ["", *(c for c, _ in f.choices)]}
-    if f.kind == "consent":
+    if f.kind in ("consent", "tick"):
         return {"type": "string", "enum": ["yes"]}
     if f.kind == "number":
         return {"type": "string", "pattern": r"^\s*[0-9]*\s*$"}
@@ -46,9 +50,29 @@ def _error(description: str) -> dict[str, object]:
     }
 
 
-def document(form: Form) -> dict[str, object]:
-    """OpenAPI 3.0. The schema states types, choices and lengths; some rules (no control or
-    line-separator characters, a deliverable-looking address) are only in the 422 answer."""
+def document(forms: Mapping[str, Form]) -> dict[str, object]:
+    """OpenAPI 3.0, one path per form. The schemas state types, choices and lengths; some
+    rules (no control or line-separator characters, a deliverable-looking address, a way
+    back that needs its address or number) are only in the 422 answer."""
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Form intake", "version": "1"},
+        "paths": {
+            **{form.action: _form_path(form) for form in forms.values()},
+            "/api/healthz": {"get": {"responses": {"200": {"description": "The process runs."}}}},
+            "/api/readyz": {
+                "get": {
+                    "responses": {
+                        "200": {"description": "The database takes writes."},
+                        "503": {"description": "The database cannot be written."},
+                    }
+                }
+            },
+        },
+    }
+
+
+def _form_path(form: Form) -> dict[str, object]:
     properties = {f.name: {**_field_schema(f), "description": f.label} for f in form.fields}
     properties[HONEYPOT] = {"type": "string", "description": "Leave empty."}
     properties[IDEMPOTENCY_KEY] = {
@@ -61,80 +85,64 @@ def document(form: Form) -> dict[str, object]:
         "required": [f.name for f in form.fields if f.required],
     }
     return {
-        "openapi": "3.0.3",
-        "info": {"title": "Volunteer intake", "version": "1"},
-        "paths": {
-            form.action: {
-                "parameters": [_LANGUAGE],
-                "get": {
-                    "summary": "The form itself lives on the site: a redirect to it.",
-                    "responses": {"303": {"description": "To the Volunteer page."}},
-                },
-                "post": {
-                    "summary": form.title,
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/x-www-form-urlencoded": {"schema": body_schema},
-                            "multipart/form-data": {"schema": body_schema},
-                        },
-                    },
-                    "responses": {
-                        "201": {
-                            "description": "Stored; the coordinators will be emailed.",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "object",
-                                        "properties": {
-                                            "reference": {"type": "string"},
-                                            "status": {"type": "string"},
-                                        },
-                                        "required": ["reference", "status"],
-                                    }
-                                }
-                            },
-                        },
-                        "303": {"description": "Stored; redirect to the thank-you page."},
-                        "400": _error("The body could not be read as a form."),
-                        "403": _error("Not sent from the site's own origin or proxy."),
-                        "408": _error("The body took too long to arrive."),
-                        "413": _error("The body is larger than the cap."),
-                        "409": _error(
-                            "The idempotency key was used before with different answers."
-                        ),
-                        "415": _error("Not a form content type."),
-                        "422": {
-                            "description": "Some fields need correcting.",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "object",
-                                        "properties": {
-                                            "errors": {
-                                                "type": "object",
-                                                "additionalProperties": {"type": "string"},
-                                            }
-                                        },
-                                        "required": ["errors"],
-                                    }
-                                },
-                                "text/html": {},
-                            },
-                        },
-                        "429": _error("Too many posts from one client; see Retry-After."),
-                        "503": _error("The database cannot be written; nothing was stored."),
-                    },
+        "parameters": [_LANGUAGE],
+        "get": {
+            "summary": "The form itself lives on the site: a redirect to it.",
+            "responses": {"303": {"description": f"To {form.page} on the site."}},
+        },
+        "post": {
+            "summary": form.title,
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/x-www-form-urlencoded": {"schema": body_schema},
+                    "multipart/form-data": {"schema": body_schema},
                 },
             },
-            "/api/healthz": {"get": {"responses": {"200": {"description": "The process runs."}}}},
-            "/api/readyz": {
-                "get": {
-                    "responses": {
-                        "200": {"description": "The database takes writes."},
-                        "503": {"description": "The database cannot be written."},
-                    }
-                }
+            "responses": {
+                "201": {
+                    "description": "Stored; the coordinators will be emailed"
+                    + (" (a summary with none of the answers)." if form.private else "."),
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "reference": {"type": "string"},
+                                    "status": {"type": "string"},
+                                },
+                                "required": ["reference", "status"],
+                            }
+                        }
+                    },
+                },
+                "303": {"description": "Stored; redirect to the thank-you page."},
+                "400": _error("The body could not be read as a form."),
+                "403": _error("Not sent from the site's own origin or proxy."),
+                "408": _error("The body took too long to arrive."),
+                "413": _error("The body is larger than the cap."),
+                "409": _error("The idempotency key was used before with different answers."),
+                "415": _error("Not a form content type."),
+                "422": {
+                    "description": "Some fields need correcting.",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "errors": {
+                                        "type": "object",
+                                        "additionalProperties": {"type": "string"},
+                                    }
+                                },
+                                "required": ["errors"],
+                            }
+                        },
+                        "text/html": {},
+                    },
+                },
+                "429": _error("Too many posts from one client; see Retry-After."),
+                "503": _error("The database cannot be written; nothing was stored."),
             },
         },
     }

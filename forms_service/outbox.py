@@ -287,7 +287,7 @@ class Worker:
         if now < self._next_purge:
             return
         self._next_purge = now + PURGE_EVERY_SECONDS
-        retention.purge(conn, self.settings.mail_dir, self.settings.retention_days)
+        retention.purge(conn, self.settings.mail_dir, retention.periods(self.settings))
 
     def _maybe_digest(self, conn: sqlite3.Connection) -> None:
         now = store.now()

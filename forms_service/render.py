@@ -1,4 +1,4 @@
-"""Renders the form from its definition, for the site's build and for the service, in the
+"""Renders a form from its definition, for the site's build and for the service, in the
 language of the page it is on."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .forms import HONEYPOT, IDEMPOTENCY_KEY, THANKS_PATH, Form
+from .forms import HONEYPOT, IDEMPOTENCY_KEY, Form
 from .words import LANGUAGES, Words, in_edition, say
 
 _env = Environment(
@@ -17,7 +17,7 @@ _env = Environment(
     keep_trailing_newline=True,
 )
 
-START, END = "<!--volunteer-form:start-->", "<!--volunteer-form:end-->"
+START, END = "<!--form:start-->", "<!--form:end-->"
 
 CHROME = {
     "problem": Words("There is a problem", es="Hay un problema"),
@@ -60,7 +60,7 @@ def form_html(
     return _env.get_template("form.html").render(
         form=form,
         action=form.action if lang == LANGUAGES[0] else f"{form.action}?lang={lang}",
-        thanks=in_edition(THANKS_PATH, lang),
+        thanks=in_edition(form.thanks, lang),
         lang=lang,
         say=say,
         w=words,

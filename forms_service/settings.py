@@ -69,6 +69,7 @@ class Settings:
     header_timeout: float = 10.0
     acknowledge: bool = False
     retention_days: int = 90
+    contact_retention_days: int = 30
     retry_base_seconds: float = 30.0
     give_up_hours: float = 72.0
     poll_seconds: float = 5.0
@@ -150,6 +151,9 @@ class Settings:
             header_timeout=get("HEADER_TIMEOUT", _positive_float, d.header_timeout),
             acknowledge=get("ACKNOWLEDGE", _bool, d.acknowledge),
             retention_days=get("RETENTION_DAYS", _int_between(1, 3650), d.retention_days),
+            contact_retention_days=get(
+                "CONTACT_RETENTION_DAYS", _int_between(1, 3650), d.contact_retention_days
+            ),
             retry_base_seconds=get("RETRY_BASE_SECONDS", _positive_float, d.retry_base_seconds),
             give_up_hours=get("GIVE_UP_HOURS", _positive_float, d.give_up_hours),
             poll_seconds=get("POLL_SECONDS", _positive_float, d.poll_seconds),

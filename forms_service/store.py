@@ -116,6 +116,7 @@ class NewSubmission:
     data: dict[str, str | list[str]]
     idempotency_key: str | None = None
     acknowledge_hash: str | None = None  # keys.address_hash of the address to thank, if any
+    prefix: str = "V"  # of its reference: the form's letter
 
     @cached_property  # read for the repeat check and again for the row
     def fingerprint(self) -> str:
@@ -185,14 +186,15 @@ def migrate(conn: sqlite3.Connection) -> int:
     return len(MIGRATIONS)
 
 
-def new_reference() -> str:
-    """Short, unguessable, easy to read aloud over the phone (no I, L, O, U, 0, 1)."""
+def new_reference(prefix: str = "V") -> str:
+    """Short, unguessable, easy to read aloud over the phone (no I, L, O, U, 0, 1); the
+    prefix names the form."""
     number = int.from_bytes(secrets.token_bytes(8))  # 64 random bits for 8 letters (39 bits)
     letters = []
     for _ in range(8):
         number, index = divmod(number, len(REFERENCE_ALPHABET))
         letters.append(REFERENCE_ALPHABET[index])
-    return "V-" + "".join(letters)
+    return f"{prefix}-" + "".join(letters)
 
 
 REPEATS = """
@@ -252,7 +254,7 @@ def insert_batch(
             same_reference = by_content[0] if by_content else None
             outcomes[i] = _repeat(key_reference, key_fingerprint, same_reference, fingerprint)
             continue
-        reference = new_reference()
+        reference = new_reference(subs[i].prefix)
         first_seen[("fingerprint", fingerprint)] = (reference, fingerprint)
         if idempotency_key:
             first_seen[("key", form, idempotency_key)] = (reference, fingerprint)
@@ -459,21 +461,21 @@ class Purged:
     log_emptied: bool = True  # False if readers kept the write-ahead log from being emptied
 
 
-def purge(conn: sqlite3.Connection, older_than: float) -> Purged:
-    """Delete every submission older than the cut-off, whatever became of its email, with its
-    outbox rows; and the acknowledgement records of days before yesterday (they only serve
-    to thank an address once a day).
+def purge(conn: sqlite3.Connection, form: str, older_than: float) -> Purged:
+    """Delete every submission of `form` older than the cut-off, whatever became of its
+    email, with its outbox rows; and the acknowledgement records of days before yesterday
+    (they only serve to thank an address once a day).
 
     Then the write-ahead log is checkpointed and truncated, so the deleted values are in
     neither file (secure_delete overwrites them in the database itself).
     """
     with transaction(conn):
         undelivered = conn.execute(
-            "SELECT count(*) FROM submissions s WHERE created_at < ? AND EXISTS ("
+            "SELECT count(*) FROM submissions s WHERE form = ? AND created_at < ? AND EXISTS ("
             " SELECT 1 FROM outbox o WHERE o.submission_id = s.id AND o.status != 'sent')",
-            (older_than,),
+            (form, older_than),
         ).fetchone()[0]
-        deleted = delete_submissions(conn, "created_at < ?", older_than)
+        deleted = delete_submissions(conn, "form = ? AND created_at < ?", form, older_than)
         yesterday = datetime.fromtimestamp(now() - 86400, UTC).date().isoformat()
         conn.execute("DELETE FROM acknowledgements WHERE day < ?", (yesterday,))
     return Purged(deleted, undelivered, log_emptied=checkpoint(conn))

@@ -121,7 +121,19 @@ def validate(form: Form, posted: MultiDict, lang: str = LANGUAGES[0]) -> Result:
                 result.errors[f.name] = say(message, lang)
             continue
         result.data[f.name] = clean
+    _check_needs(form, result)
     return result
+
+
+def _check_needs(form: Form, result: Result) -> None:
+    """A choice that needs another field (email chosen as a way back, say) gets that
+    field's error when it was left empty."""
+    for f in form.fields:
+        chosen = result.data.get(f.name, [])
+        chosen = chosen if isinstance(chosen, list) else [chosen]
+        for choice, needed, message in f.needs:
+            if choice in chosen and needed not in result.data and needed not in result.errors:
+                result.errors[needed] = message
 
 
 def _single(f: Field, values: list[str]) -> str:
@@ -214,7 +226,7 @@ def _check_checkboxes(f: Field, values: list[str]) -> list[str]:
 def _check_consent(f: Field, values: list[str]) -> str:
     value = _single(f, values)
     if value and value != "yes":
-        raise ValueError(f.required_message)
+        raise ValueError(f.required_message or "Tick the box, or leave it empty")
     return value
 
 
@@ -227,4 +239,5 @@ CHECKS: dict[str, Callable[[Field, list[str]], Value]] = {
     "radio": _check_radio,
     "checkboxes": _check_checkboxes,
     "consent": _check_consent,
+    "tick": _check_consent,
 }

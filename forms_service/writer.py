@@ -24,7 +24,9 @@ log = logging.getLogger("forms_service.store")
 
 def encode_batch(subs: list[store.NewSubmission]) -> bytes:
     """One line of JSON; ASCII, so any text a volunteer sent goes through unchanged."""
-    rows = [[sub.form, sub.data, sub.idempotency_key, sub.acknowledge_hash] for sub in subs]
+    rows = [
+        [sub.form, sub.data, sub.idempotency_key, sub.acknowledge_hash, sub.prefix] for sub in subs
+    ]
     return json.dumps(rows).encode() + b"\n"
 
 

@@ -210,6 +210,21 @@ def valid_form(**overrides: object) -> dict[str, object]:
     return {k: v for k, v in form.items() if v is not None}
 
 
+def valid_contact(**overrides: object) -> dict[str, object]:
+    """A contact form with its message and one way back (email), nothing else."""
+    form: dict[str, object] = {
+        "message": "I would like to talk to an attorney.",
+        "ways": ["email"],
+        "email": "ada@example.com",
+    }
+    form.update(overrides)
+    return {k: v for k, v in form.items() if v is not None}
+
+
+VALID = {"volunteer": valid_form, "contact": valid_contact}
+"""A valid submission of each form, by slug, with overrides."""
+
+
 def text_part(message: EmailMessage) -> str:
     return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
 

@@ -153,7 +153,7 @@ def test_retention_purge_takes_notes_and_history_with_the_submission(conn):
     queries.add_note(conn, sub, "a note", "c@example.org", time.time())
     queries.set_status(conn, sub, "contacted", "c@example.org", time.time())
     conn.execute("UPDATE outbox SET status = 'sent'")
-    assert store.purge(conn, time.time() - 90 * 86400).submissions == 1
+    assert store.purge(conn, "volunteer", time.time() - 90 * 86400).submissions == 1
     for table in ("submissions", "outbox", "notes", "history"):
         assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0  # noqa: S608
 

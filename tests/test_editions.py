@@ -222,8 +222,8 @@ def test_spanish_refusals_413_415_403(service: Service):
     assert large.status_code == 413 and "más grande de lo que acepta" in large.json()["error"]
     assert wrong_type.status_code == 415
     assert '<html lang="es"' in wrong_type.text
-    assert "solo acepta el formulario de voluntariado" in wrong_type.text
-    assert "Volver al formulario de voluntariado" in wrong_type.text
+    assert "solo acepta nuestro formulario" in wrong_type.text
+    assert "Volver al formulario" in wrong_type.text
     assert 'href="/es/volunteer/"' in wrong_type.text
     assert foreign.status_code == 403 and "desde nuestro propio sitio" in foreign.json()["error"]
 

@@ -1,11 +1,13 @@
-"""The volunteer form in headless Chromium, with JavaScript on and off, against the real
-service under uvicorn and a real SMTP server."""
+"""The volunteer and contact forms in headless Chromium, with JavaScript on and off,
+against the real service under uvicorn and a real SMTP server."""
 
 from __future__ import annotations
 
 import time
 
 import pytest
+
+from forms_service.forms import FORMS
 
 from .browser import axe_violations, new_guarded
 from .support import SmtpServer, text_part
@@ -239,21 +241,95 @@ def test_no_accessibility_violations_on_empty_error_and_thank_you_pages(open_for
     assert axe_violations(page) == []
 
 
+PAGES = [pytest.param(form.page, id=slug) for slug, form in FORMS.items()]
+
+
+@pytest.mark.parametrize("path", PAGES)
 @pytest.mark.parametrize("js", MODES)
-def test_nothing_scrolls_sideways_at_360_px(open_form, js):
-    page = open_form(js, width=360)
+def test_nothing_scrolls_sideways_at_360_px(open_form, js, path):
+    page = open_form(js, width=360, path=path)
     page.click(".vf-submit")
     page.locator("#vf-summary").wait_for(state="visible")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
-def test_targets_are_at_least_44_px(open_form):
-    page = open_form(True, width=360)
+@pytest.mark.parametrize("path", PAGES)
+def test_targets_are_at_least_44_px(open_form, path):
+    page = open_form(True, width=360, path=path)
     small = page.evaluate(
         """() => [...document.querySelectorAll(
-              '#volunteer-form .vf-input, #volunteer-form button, .vf-choice label')]
+              'form[data-form] .vf-input, form[data-form] button, .vf-choice label')]
             .filter(el => el.offsetParent !== null)
             .map(el => [el.id || el.className, el.getBoundingClientRect().height])
             .filter(([, h]) => h < 44)"""
     )
     assert small == []
+
+
+# ---------- the contact form ----------
+
+
+@pytest.mark.parametrize("js", MODES)
+def test_a_survivor_writes_chooses_a_safe_way_back_and_no_email_holds_it(open_form, smtp, js):
+    page = open_form(js, path="/contact/")
+    assert "not for emergencies" in page.inner_text("article")
+    page.check("#f-who-myself")
+    page.fill("#f-message", "Quietly-asking-for-help")
+    page.check("#f-ways-text")
+    page.fill("#f-phone", "555 0142")
+    page.check("#f-leave_message-no")
+    page.fill("#f-good_times", "weekdays after 6 pm")
+    page.click(".vf-submit")
+    page.wait_for_url("**/contact/thanks/")
+    thanks = page.inner_text("article")
+    assert "we received your message" in page.inner_text("h1").lower()
+    assert "1-888-373-7888" in thanks and "233733" in thanks and "711" in thanks
+    assert "Exit this page" in thanks and "history" in thanks
+    (message,) = smtp.inbox.wait_for(1)
+    page.wait_for_timeout(500)
+    assert len(smtp.inbox.messages) == 1  # nothing to the person: they did not ask
+    raw = smtp.inbox.raw[0]
+    for value in (b"Quietly-asking", b"0142", b"after 6 pm", b"myself", b"for myself"):
+        assert value not in raw
+    assert message["Subject"].startswith("New contact message (C-")
+
+
+@pytest.mark.parametrize("js", MODES)
+def test_contact_errors_name_the_missing_way_back_and_keep_the_words(open_form, smtp, js):
+    page = open_form(js, path="/contact/")
+    page.fill("#f-message", "Words to keep")
+    page.check("#f-ways-call")
+    page.check("#f-acknowledge")
+    page.click(".vf-submit")
+    page.locator("#vf-summary").wait_for(state="visible")
+    wait_for_focus(page, "vf-summary")
+    assert page.locator("#vf-summary a").count() == 2  # the email and the phone number
+    assert "phone number we may call" in page.locator("#f-phone-error").inner_text()
+    assert page.get_attribute("#f-email", "aria-invalid") == "true"
+    assert page.input_value("#f-message") == "Words to keep"
+    assert page.is_checked("#f-ways-call") and page.is_checked("#f-acknowledge")
+    if not js:
+        assert page.title().startswith("Error: ")
+    assert smtp.inbox.messages == []
+
+
+def test_no_accessibility_violations_on_the_contact_page_its_errors_and_thanks(open_form):
+    page = open_form(True, path="/contact/")
+    assert axe_violations(page) == []
+    page.click(".vf-submit")
+    page.locator("#vf-summary").wait_for(state="visible")
+    assert axe_violations(page) == []  # errors shown by our script
+
+    plain = open_form(True, block_script=True, path="/contact/")
+    plain.fill("#f-message", "Hello")
+    with plain.expect_navigation():
+        plain.click(".vf-submit")
+    assert plain.title().startswith("Error: ")
+    assert axe_violations(plain) == []  # errors re-rendered by the service
+
+    page.fill("#f-message", "Hello")
+    page.check("#f-ways-email")
+    page.fill("#f-email", "a@example.com")
+    page.click(".vf-submit")
+    page.wait_for_url("**/contact/thanks/")
+    assert axe_violations(page) == []

@@ -38,7 +38,7 @@ def test_other_content_types_are_refused_with_415(service: Service):
         page = client.post(API, content=b"name=x", headers={"Content-Type": "text/plain"})
     assert r.status_code == 415
     assert page.status_code == 415
-    assert "only accepts the volunteer form" in page.text
+    assert "only accepts our form from our website" in page.text
     assert count(service) == 0
 
 
@@ -248,7 +248,7 @@ def test_same_idempotency_key_with_different_answers_is_a_409(service: Service, 
         page = client.post(API, data={**form, "message": "changed"})
     assert changed.status_code == 409 and page.status_code == 409
     assert "already sent with different answers" in changed.json()["error"]
-    assert first not in changed.text and "reload the volunteer page" in page.text
+    assert first not in changed.text and "reload the page and send the form again" in page.text
     smtp.inbox.wait_for(1)
     time.sleep(0.5)
     assert len(smtp.inbox.messages) == 1 and count(service) == 1

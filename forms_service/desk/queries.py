@@ -14,17 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .. import store
-from ..forms import FORMS, Form
+from ..forms import FORMS, STATUSES, Form
 
 PAGE_SIZE = 50
 COUNT_LIMIT = 1000
-STATUSES = {
-    "new": "New",
-    "contacted": "Contacted",
-    "active": "Active",
-    "not-now": "Not now",
-    "closed": "Closed",
-}
 # For each form with areas of help, the JSON path of that field, chosen inside SQL.
 _AREAS_PATH = "CASE s.form {} ELSE NULL END".format(
     " ".join(f"WHEN '{f.slug}' THEN '$.{f.areas}'" for f in FORMS.values() if f.areas)
@@ -34,6 +27,7 @@ _COLUMNS = "s.id, s.reference, s.form, s.data, s.created_at, s.status"
 
 @dataclass(frozen=True)
 class Filters:
+    form: str = ""
     status: str = ""
     area: str = ""
     waiting: bool = False
@@ -65,6 +59,23 @@ class Submission:
     def areas(self) -> list[str]:
         return self.form.areas_of(self.data)
 
+    @property
+    def statuses(self) -> dict[str, str]:
+        """The statuses that fit its form, and the one it has even if it no longer does."""
+        return {**dict(self.form.statuses), self.status: STATUSES.get(self.status, self.status)}
+
+    @property
+    def reach(self) -> list[tuple[str, str]]:
+        """How and when it is safe to reply, as the person chose (label, value)."""
+        rows = self.form.field_rows(self.data)
+        return [row for f, row in rows if f.name in self.form.reach]
+
+    @property
+    def may_email(self) -> bool:
+        """An email address they gave, and (when the form asks) email among the safe ways."""
+        ways = self.data.get("ways")
+        return bool(self.email) and ("email" in ways if isinstance(ways, list) else True)
+
     def days_waiting(self, now: float) -> int | None:
         """Whole days since it arrived, while nobody has answered it yet."""
         return int((now - self.created_at) // 86400) if self.status == "new" else None
@@ -78,11 +89,16 @@ class Page:
     older: int | None  # pass as before= to see the older page
 
 
-def area_choices() -> list[tuple[str, str]]:
-    """Every area of help of every form, once, in form order."""
+def status_choices(form: str = "") -> dict[str, str]:
+    """The statuses of one form, or of every form when none is chosen."""
+    return dict(FORMS[form].statuses) if form in FORMS else STATUSES
+
+
+def area_choices(form: str = "") -> list[tuple[str, str]]:
+    """Every area of help (or who is writing) of one form or every form, once, in order."""
     seen: dict[str, str] = {}
-    for form in FORMS.values():
-        field = form.field(form.areas)
+    for form_def in [FORMS[form]] if form in FORMS else FORMS.values():
+        field = form_def.field(form_def.areas)
         for value, label in field.choices if field else ():
             seen.setdefault(value, label)
     return list(seen.items())
@@ -101,6 +117,9 @@ def _submission(row: sqlite3.Row) -> Submission:
 
 def _where(filters: Filters, now: float, follow_up_days: int) -> tuple[str, list[object]]:
     clauses, params = ["1"], []
+    if filters.form:
+        clauses.append("s.form = ?")
+        params.append(filters.form)
     if filters.status:
         clauses.append("s.status = ?")
         params.append(filters.status)

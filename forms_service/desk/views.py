@@ -84,7 +84,8 @@ class Desk:
         future.add_done_callback(self._sending.discard)
 
     def page(self, request: Request, template: str, status: int = 200, **context: Any) -> Response:
-        body = self.look.render(template, desk=self.path, statuses=queries.STATUSES, **context)
+        context.setdefault("statuses", queries.STATUSES)
+        body = self.look.render(template, desk=self.path, **context)
         return HTMLResponse(body, status)
 
     def message(self, request: Request, status: int, title: str, text: str) -> Response:
@@ -234,19 +235,30 @@ async def sign_out(request: Request, desk: Desk, session: signin.Session, form) 
 
 
 def _filters(request: Request, session: signin.Session) -> queries.Filters:
-    params = request.query_params
-    status = params.get("status", "")
-    area = params.get("area", "")
+    return _filters_from(request.query_params, session.search)
+
+
+def _filters_from(params: Any, search: str = "") -> queries.Filters:
+    """Only known values: a form, a status and an area that fit it."""
+    form = str(params.get("form", ""))
+    form = form if form in FORMS else ""
+    status, area = str(params.get("status", "")), str(params.get("area", ""))
     return queries.Filters(
-        status=status if status in queries.STATUSES else "",
-        area=area if area in dict(queries.area_choices()) else "",
+        form=form,
+        status=status if status in queries.status_choices(form) else "",
+        area=area if area in dict(queries.area_choices(form)) else "",
         waiting=params.get("waiting") == "1",
-        search=session.search,
+        search=search,
     )
 
 
 def _query(filters: queries.Filters, **extra: object) -> str:
-    pairs = {"status": filters.status, "area": filters.area, "waiting": "1" * filters.waiting}
+    pairs = {
+        "form": filters.form,
+        "status": filters.status,
+        "area": filters.area,
+        "waiting": "1" * filters.waiting,
+    }
     pairs.update({k: str(v) for k, v in extra.items()})
     query = urlencode({k: v for k, v in pairs.items() if v})
     return f"?{query}" if query else ""
@@ -275,7 +287,9 @@ async def home(request: Request, desk: Desk, session: signin.Session, form) -> R
         page=page,
         count_limit=queries.COUNT_LIMIT,
         filters=filters,
-        areas=queries.area_choices(),
+        forms=FORMS,
+        statuses=queries.status_choices(filters.form),
+        areas=queries.area_choices(filters.form),
         now=now,
         follow_up_days=desk.settings.follow_up_days,
         query=_query(filters),
@@ -290,11 +304,7 @@ async def set_filters(request: Request, desk: Desk, session: signin.Session, for
     """Status and area go in the address; the search words stay on the server."""
     search = str(form.get("search", "")).strip()[:MAX_SEARCH]
     await desk.db(signin.remember_search, session, search)
-    filters = queries.Filters(
-        status=str(form.get("status", "")) if form.get("status") in queries.STATUSES else "",
-        area=str(form.get("area", "")) if form.get("area") in dict(queries.area_choices()) else "",
-        waiting=form.get("waiting") == "1",
-    )
+    filters = _filters_from(form)
     return RedirectResponse(desk.path + _query(filters), 303)
 
 
@@ -353,16 +363,17 @@ async def detail(
 ) -> Response:
     notes = await desk.db(queries.notes, sub.id)
     history = await desk.db(queries.history, sub.id)
-    subject = quote(f"Your offer to volunteer ({sub.reference})")
+    subject = quote(f"{sub.form.reply_subject} ({sub.reference})")
     return desk.page(
         request,
         "detail.html",
         session=session,
         sub=sub,
+        statuses=sub.statuses,
         rows=sub.form.readable(sub.data),
         notes=notes,
         history=history,
-        mailto=f"mailto:{quote(sub.email, safe='@')}?subject={subject}" if sub.email else "",
+        mailto=f"mailto:{quote(sub.email, safe='@')}?subject={subject}" if sub.may_email else "",
         done=request.query_params.get("done", ""),
     )
 
@@ -372,7 +383,7 @@ async def change_status(
     request: Request, desk: Desk, session: signin.Session, form, sub: queries.Submission
 ) -> Response:
     status = str(form.get("status", ""))
-    if status not in queries.STATUSES:
+    if status not in sub.statuses:
         return desk.message(request, 400, "Unknown status", "Choose one of the listed statuses.")
     await desk.db(queries.set_status, sub, status, session.address, store.now())
     return RedirectResponse(f"{desk.path}submissions/{sub.reference}?done=status", 303)

@@ -1,20 +1,21 @@
-"""MkDocs hook: put the volunteer form, rendered from its definition, where a page asks for it.
+"""MkDocs hook: put each form, rendered from its definition, where a page asks for it.
 
-Editors write `<!-- volunteer-form -->` on a line of its own in a Markdown page.
+Editors write `<!-- volunteer-form -->` or `<!-- contact-form -->` (the form's slug, then
+-form) on a line of its own in a Markdown page.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from forms_service.forms import VOLUNTEER
+from forms_service.forms import FORMS
 from forms_service.render import form_html
-
-MARKER = "<!-- volunteer-form -->"
 
 
 def on_page_content(html: str, config: Any, **kwargs: Any) -> str:
-    """The form in the language of the edition being built (`theme.language`)."""
-    if MARKER not in html:
-        return html
-    return html.replace(MARKER, form_html(VOLUNTEER, lang=config.theme["language"]))
+    """Each form in the language of the edition being built (`theme.language`)."""
+    for slug, form in FORMS.items():
+        marker = f"<!-- {slug}-form -->"
+        if marker in html:
+            html = html.replace(marker, form_html(form, lang=config.theme["language"]))
+    return html

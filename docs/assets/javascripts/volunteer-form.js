@@ -1,10 +1,10 @@
-/* The volunteer form, improved when JavaScript runs. Without it the form posts
+/* A form of the site (volunteer, contact), improved when JavaScript runs. Without it the form posts
  * as usual and the server answers with the thank-you page or the form with
  * its errors. With it: one submission per click (an idempotency key and a
  * busy button), errors shown in place, focus moved to the summary. */
 (function () {
   "use strict";
-  var form = document.querySelector("[data-volunteer-form]");
+  var form = document.querySelector("[data-form]");
   if (!form || !window.fetch || !window.URLSearchParams) return;
 
   var words = form.dataset; // in the page's language (forms_service/render.py)
@@ -71,7 +71,7 @@
       var wrapper = form.querySelector("[data-field='" + name + "']");
       var input = firstInput(name);
       if (!wrapper || !input) {
-        addSummaryItem(errors[name], "volunteer-form");
+        addSummaryItem(errors[name], form.id);
         return;
       }
       wrapper.classList.add("vf-field--error");
