@@ -56,7 +56,8 @@ class Form:
     """The choices field the coordinators' desk lists and filters by (areas of help)."""
     private: bool = False
     """What people write here never travels by email: coordinators get a summary with no
-    submitted value at all, whatever FORMS_EMAIL_DETAILS says."""
+    submitted value at all, whatever FORMS_EMAIL_DETAILS says; and the browser is told not
+    to offer to save or fill its fields (autocomplete="off"), as the device may be watched."""
     acknowledge: str = ""
     """The tick box by which a person asks for an acknowledgement; without one,
     FORMS_ACKNOWLEDGE decides for the whole form."""
@@ -329,13 +330,12 @@ CONTACT = Form(
                 ("text", "phone", "Enter the phone number we may text"),
             ),
         ),
-        Field("email", "Email address", "email", max_length=254, autocomplete="email"),
+        Field("email", "Email address", "email", max_length=254),
         Field(
             "phone",
             "Phone number",
             "tel",
             max_length=40,
-            autocomplete="tel",
             hint="For a call or a text message.",
         ),
         Field(

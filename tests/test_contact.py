@@ -5,6 +5,7 @@ in-process on a real SQLite file."""
 from __future__ import annotations
 
 import os
+import re
 import time
 
 import pytest
@@ -240,6 +241,16 @@ def test_the_built_contact_page_holds_the_form_and_true_words(site_dir):
     page = (site_dir / "contact" / "index.html").read_text(encoding="utf-8")
     assert 'id="contact-form"' in page and 'action="/api/forms/contact"' in page
     assert 'data-thanks="/contact/thanks/"' in page
+    # nothing typed here is offered for saving or filling on a watched device
+    start = page.index('<form class="vf" id="contact-form"')
+    form = page[start : page.index("</form>", start)]
+    assert form.split(">", 1)[0].count('autocomplete="off"') == 1
+    fields = re.findall(r"<(?:input|textarea)\b[^>]*>", form)
+    typed = [f for f in fields if 'type="hidden"' not in f and 'type="checkbox"' not in f]
+    typed = [f for f in typed if 'type="radio"' not in f]
+    assert len(typed) >= 5 and all('autocomplete="off"' in f for f in typed), typed
+    volunteer = (site_dir / "volunteer" / "index.html").read_text(encoding="utf-8")
+    assert 'autocomplete="name"' in volunteer  # the volunteer form still helps people fill it
     for words in ("not for emergencies", "1-888-373-7888", "233733", "711", "Who reads it"):
         assert words in page, words
     days = f"<strong>{Settings().contact_retention_days} days</strong>"
