@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from .committer import Committer
 from .desk.views import Desk
 from .desk.views import routes as desk_routes
 from .forms import FORMS
-from .headers import DESK_HEADERS, NO_STORE, read_header_rules, security_headers
+from .headers import DESK_HEADERS, HEADERS_FILE, NO_STORE, read_header_rules, security_headers
 from .health import Readiness, healthz, readyz
 from .intake import form_resource, refusal
 from .middleware import AccessLog, SecurityHeaders
@@ -58,6 +59,10 @@ ERROR_WORDS = {
 }
 
 
+# Netlify reads these at the site's root as instructions and never serves them.
+NETLIFY_FILES = frozenset({HEADERS_FILE, "_redirects"})
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -70,7 +75,13 @@ class Services:
 class SiteFiles(StaticFiles):
     """The built site. A folder's address without its slash is redirected with a relative
     Location: Starlette builds an absolute one from the Host header, which a client chooses.
-    An unknown address inside a language's folder (`/es/...`) gets that edition's 404 page."""
+    An unknown address inside a language's folder (`/es/...`) gets that edition's 404 page.
+    Netlify's control files are not pages: like Netlify, `make run` answers them 404."""
+
+    def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
+        if path in NETLIFY_FILES:
+            return "", None
+        return super().lookup_path(path)
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         response = await super().get_response(path, scope)

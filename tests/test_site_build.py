@@ -67,6 +67,30 @@ def test_make_run_serves_the_same_headers(site_dir: Path, site_service: Service)
         assert response.headers[name] == value
 
 
+def test_make_run_does_not_serve_netlifys_control_files(site_dir: Path, site_service: Service):
+    """Netlify reads _headers and _redirects as rules and never serves them: nor do we."""
+    assert (site_dir / "_headers").is_file()
+    for method in ("GET", "HEAD"):
+        response = httpx.request(method, site_service.url + "/_headers")
+        assert response.status_code == 404
+        assert "Content-Security-Policy:" not in response.text
+    assert "We cannot find that page" in httpx.get(site_service.url + "/_headers").text
+
+
+def test_make_run_does_not_serve_a_redirects_file_either(tmp_path: Path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<h1>Home</h1>", encoding="utf-8")
+    (site / "_redirects").write_text("/old /new 301\n", encoding="utf-8")
+    service = Service(tmp_path, site, None).start()
+    try:
+        assert httpx.get(service.url + "/").status_code == 200
+        response = httpx.get(service.url + "/_redirects")
+        assert response.status_code == 404 and "/old /new" not in response.text
+    finally:
+        service.stop()
+
+
 def test_netlify_keeps_no_page_and_no_search_index_in_the_browser(site_dir: Path):
     """Every page the build wrote, at both its addresses, and the search index: no-store.
     Material's assets are left to Netlify's default caching."""
