@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import os
 import signal
@@ -12,13 +13,15 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
 
 import httpx
+import uvicorn
 from aiosmtpd.controller import Controller
+from starlette.types import ASGIApp
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,6 +50,24 @@ def wait_until(condition: Callable[[], object], timeout: float = 10.0, what: str
             return result
         time.sleep(0.05)
     raise AssertionError(f"timed out after {timeout} s waiting for {what or condition}")
+
+
+@contextlib.contextmanager
+def serving(app: ASGIApp) -> Iterator[str]:
+    """An app made in the test, under uvicorn on a loopback port in a thread (lifespan
+    and all), for tests that reach inside it (its mail transport, its worker) yet talk
+    to it over HTTP as a browser does. Yields its base URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: server.started or not thread.is_alive(), 20, "uvicorn to start")
+        assert server.started, "uvicorn did not start"
+        yield f"http://127.0.0.1:{config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(15)
 
 
 class Inbox:

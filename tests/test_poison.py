@@ -10,6 +10,7 @@ import time
 from email.policy import default
 from pathlib import Path
 
+import httpx
 import psutil
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,7 +23,15 @@ from forms_service.outbox import Worker
 from forms_service.settings import Settings
 from forms_service.validation import validate
 
-from .support import BadSmtpServer, Service, SmtpServer, text_part, valid_form, wait_until
+from .support import (
+    BadSmtpServer,
+    Service,
+    SmtpServer,
+    serving,
+    text_part,
+    valid_form,
+    wait_until,
+)
 from .test_delivery import API, JSON, cli, post
 
 ENCODED_WORDS = [
@@ -188,15 +197,13 @@ def test_a_worker_thread_that_stops_is_started_again(tmp_path: Path):
 
 @THREAD_DIES
 def test_readyz_is_503_while_delivery_is_not_running(tmp_path: Path):
-    from starlette.testclient import TestClient
-
     from forms_service.app import create_app
 
     settings = worker_settings(tmp_path, poll_seconds=60.0, site_dir=tmp_path / "no-site")
     app = create_app(settings)
     worker = app.state.services.worker
     worker.transport = DiesOnce(mailer.FileTransport(settings.mail_dir))
-    with TestClient(app) as client:
+    with serving(app) as url, httpx.Client(base_url=url, timeout=10) as client:
         assert client.get("/api/readyz").status_code == 200
         headers = {"Origin": "http://127.0.0.1:8000", "Accept": "application/json"}
         assert client.post(API, data=valid_form(), headers=headers).status_code == 201
@@ -366,8 +373,6 @@ class HangsUntilReleased:
 
 
 def test_readyz_is_503_while_delivery_is_stuck_in_one_attempt(tmp_path: Path):
-    from starlette.testclient import TestClient
-
     from forms_service.app import create_app
 
     settings = worker_settings(tmp_path, smtp_timeout=0.2, site_dir=tmp_path / "no-site")
@@ -375,7 +380,7 @@ def test_readyz_is_503_while_delivery_is_stuck_in_one_attempt(tmp_path: Path):
     worker = app.state.services.worker
     worker.transport = hang = HangsUntilReleased(mailer.FileTransport(settings.mail_dir))
     try:
-        with TestClient(app) as client:
+        with serving(app) as url, httpx.Client(base_url=url, timeout=10) as client:
             headers = {"Origin": "http://127.0.0.1:8000", "Accept": "application/json"}
             assert client.post(API, data=valid_form(), headers=headers).status_code == 201
             wait_until(lambda: worker.stuck, what="the attempt to outlast its lease")
