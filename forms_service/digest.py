@@ -9,13 +9,11 @@ workers send one digest between them; a failed send gives the day back.
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, make_msgid
-from zoneinfo import ZoneInfo
 
-from . import store
+from . import clock, store
 from .mailer import ORGANISATION, PermanentFailure, TemporaryFailure, Transport
 from .settings import Settings
 
@@ -24,7 +22,7 @@ def due_day(settings: Settings, now: float) -> str | None:
     """Today's date in the organisation's time zone once the digest hour has come."""
     if settings.digest_hour is None:
         return None
-    local = datetime.fromtimestamp(now, ZoneInfo(settings.timezone))
+    local = clock.local(now, settings.timezone)
     return local.date().isoformat() if local.hour >= settings.digest_hour else None
 
 

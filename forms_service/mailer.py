@@ -18,14 +18,13 @@ import socket
 import ssl
 import tempfile
 import time
-from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate
 from pathlib import Path
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
+from . import clock
 from .addresses import header_address
 from .forms import FORMS
 from .private import private_dir
@@ -116,8 +115,7 @@ def _summary_text(message: Message, settings: Settings) -> str:
     """Reference, time, areas of help and a link: nothing the volunteer typed, so
     nothing personal sits in inboxes (FORMS_EMAIL_DETAILS=summary). A private form's
     summary holds not even a choice they made."""
-    zone = ZoneInfo(settings.timezone)
-    received = datetime.fromtimestamp(message.created_at, zone).strftime("%-d %b %Y, %H:%M %Z")
+    received = clock.readable(clock.local(message.created_at, settings.timezone))
     form = FORMS[message.form]
     about = "wrote to us through the contact form" if form.private else "would like to volunteer"
     lines = [f"Someone {about}. Reference: {message.reference}", f"Received: {received}"]

@@ -4,9 +4,12 @@ leaves in the database."""
 
 from __future__ import annotations
 
+import csv
 import re
 import sqlite3
 import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -278,6 +281,51 @@ def test_status_notes_history_and_export_are_recorded(desk: Service, smtp: SmtpS
     )
     history = desk.rows("SELECT actor, what FROM history ORDER BY id")
     assert history[-1] == (COORDINATOR, "Exported in a CSV file of 1 submission(s)")
+    client.close()
+
+
+TIME = re.compile(r'<time datetime="([^"]+)">([^<]+)</time>')
+PHOENIX = "America/Phoenix"  # MST, UTC-07:00, no daylight saving time
+
+
+def test_every_time_on_the_desk_is_on_the_organisations_clock_with_its_zone_named(
+    start_service, smtp: SmtpServer
+) -> None:
+    """Phoenix keeps MST, seven hours behind UTC, all year: a coordinator reads every time
+    with "MST" beside it, and the export holds the same moment with its offset."""
+    desk = start_service(smtp.port, FORMS_TIMEZONE=PHOENIX)
+    reference = submit(desk)
+    client = sign_in(desk, smtp)
+    token = csrf(client)
+    path = f"/desk/submissions/{reference}"
+    client.post(f"{path}/status", data={"csrf": token, "status": "contacted"})
+    client.post(f"{path}/notes", data={"csrf": token, "note": "Called"})
+    [(created_at,)] = desk.rows("SELECT created_at FROM submissions")
+    received = datetime.fromtimestamp(created_at, ZoneInfo(PHOENIX))
+    offset = received.isoformat(timespec="seconds")
+    shown = f"{received:%-d %b %Y, %H:%M} MST"
+    pages = {"list": client.get("/desk/"), "one": client.get(path)}
+    # the list, then received, the note, and the history: received, status, note
+    assert [t[1] for t in TIME.findall(pages["list"].text)] == [shown]
+    times = TIME.findall(pages["one"].text)
+    assert len(times) == 5 and times[0] == (offset, shown)
+    for page in pages.values():
+        assert not re.search(r"\d\d:\d\d(?! MST)", body_text(page)), "a time without its zone"
+    for iso, readable in times:
+        moment = datetime.fromisoformat(iso)
+        assert moment.utcoffset() == timedelta(hours=-7)
+        assert readable == f"{moment:%-d %b %Y, %H:%M} MST"
+    export = client.post("/desk/export", data={"csrf": token}).content.decode("utf-8-sig")
+    rows = list(csv.reader(export.splitlines()))
+    assert rows[0][:3] == ["Reference", "Received", "Status"]
+    assert rows[1][:2] == [reference, offset]
+    assert datetime.fromisoformat(rows[1][1]).timestamp() == int(created_at)
+    client.post(f"{path}/erase", data={"csrf": token})
+    [(erased_at,)] = desk.rows("SELECT erased_at FROM erasures")
+    erased = datetime.fromtimestamp(erased_at, ZoneInfo(PHOENIX))
+    assert TIME.findall(client.get(path).text) == [
+        (erased.isoformat(timespec="seconds"), f"{erased:%-d %b %Y, %H:%M} MST")
+    ]
     client.close()
 
 

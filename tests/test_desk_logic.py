@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from forms_service import digest, keys, mailer, retention, store
+from forms_service import clock, digest, keys, mailer, retention, store
 from forms_service.desk import queries, signin
 from forms_service.settings import Settings, SettingsError
 
@@ -97,6 +97,24 @@ def test_the_digest_is_due_at_its_hour_in_the_organisations_time_zone(utc_hour, 
     now = datetime(2026, 1, 15, utc_hour, 30, tzinfo=UTC).timestamp()
     settings = Settings(digest_hour=hour, timezone=zone)
     assert (digest.due_day(settings, now) is not None) is due
+
+
+@pytest.mark.parametrize(
+    ("zone", "month", "readable", "iso"),
+    [
+        ("UTC", 1, "15 Jan 2026, 14:30 UTC", "2026-01-15T14:30:00+00:00"),
+        ("America/Chicago", 1, "15 Jan 2026, 08:30 CST", "2026-01-15T08:30:00-06:00"),
+        ("America/Chicago", 7, "15 Jul 2026, 09:30 CDT", "2026-07-15T09:30:00-05:00"),
+        # the tz database has no letters for this zone: the offset is named instead
+        ("America/Sao_Paulo", 1, "15 Jan 2026, 11:30 UTC-03", "2026-01-15T11:30:00-03:00"),
+        ("Asia/Kolkata", 1, "15 Jan 2026, 20:00 IST", "2026-01-15T20:00:00+05:30"),
+    ],
+)
+def test_a_time_for_coordinators_names_its_zone_and_a_time_for_machines_has_its_offset(
+    zone, month, readable, iso
+):
+    moment = clock.local(datetime(2026, month, 15, 14, 30, tzinfo=UTC).timestamp(), zone)
+    assert (clock.readable(moment), clock.iso(moment)) == (readable, iso)
 
 
 class Kept:
@@ -196,7 +214,7 @@ def test_export_is_formula_safe_and_recorded(conn):
     subs = queries.export(conn, queries.Filters(), "c@example.org", time.time(), 3)
     from forms_service.export import csv_document
 
-    text = csv_document(subs[0].form.fields, ["Reference"], queries.rows_for(subs))
+    text = csv_document(subs[0].form.fields, ["Reference"], queries.rows_for(subs, "UTC"))
     assert "'=HYPERLINK(1)" in text and "'+1 and -2" in text
     assert json.loads(json.dumps([r["what"] for r in queries.history(conn, subs[0].id)])) == [
         "Exported in a CSV file of 1 submission(s)"

@@ -8,11 +8,12 @@ instead of keeping a second design.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from .. import clock
 
 _STYLESHEET = re.compile(r'<link rel="stylesheet" href="([^"]+)"')
 _BODY = re.compile(r"<body([^>]*)>")
@@ -29,20 +30,20 @@ class Look:
         self.stylesheets = ["/" + href.lstrip("/") for href in sheets]
         body = _BODY.search(text)
         self.scheme = dict(re.findall(r'(data-md-color-[a-z]+)="([^"]*)"', body[1])) if body else {}
-        self.zone = ZoneInfo(timezone)
+        self.timezone = timezone
         self.env = Environment(
             loader=PackageLoader("forms_service", "desk/templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
         )
         self.env.filters["when"] = self.when
-        self.env.filters["day"] = self.day
 
-    def when(self, timestamp: float) -> str:
-        """A moment in the organisation's time zone, as a person reads it."""
-        return datetime.fromtimestamp(timestamp, self.zone).strftime("%-d %b %Y, %H:%M")
-
-    def day(self, timestamp: float) -> str:
-        return datetime.fromtimestamp(timestamp, self.zone).strftime("%-d %b %Y")
+    def when(self, timestamp: float) -> Markup:
+        """A moment in the organisation's time zone with the zone named, as a person reads
+        it, and with its offset in `datetime` for machines."""
+        moment = clock.local(timestamp, self.timezone)
+        return Markup('<time datetime="{}">{}</time>').format(
+            clock.iso(moment), clock.readable(moment)
+        )
 
     def render(self, template: str, **context: object) -> str:
         return self.env.get_template(template).render(look=self, **context)

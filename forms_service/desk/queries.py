@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .. import store
+from .. import clock, store
 from ..forms import FORMS, STATUSES, Form
 
 PAGE_SIZE = 50
@@ -269,9 +269,11 @@ def counts(conn: sqlite3.Connection, since: float, waiting_before: float) -> tup
     return new, waiting
 
 
-def rows_for(submissions: list[Submission]) -> Iterator[tuple[list[str], dict[str, object]]]:
-    """The export's leading columns and data for each submission."""
-    from ..export import when
-
+def rows_for(
+    submissions: list[Submission], timezone: str
+) -> Iterator[tuple[list[str], dict[str, object]]]:
+    """The export's leading columns and data for each submission; the time in ISO 8601
+    with its offset, so a spreadsheet or a script reads it without knowing the zone."""
     for sub in submissions:
-        yield [sub.reference, when(sub.created_at), STATUSES.get(sub.status, sub.status)], sub.data
+        received = clock.iso(clock.local(sub.created_at, timezone))
+        yield [sub.reference, received, STATUSES.get(sub.status, sub.status)], sub.data

@@ -316,7 +316,8 @@ async def export(request: Request, desk: Desk, session: signin.Session, form) ->
     )
     log.info("a coordinator exported %d submission(s)", len(subs))
     fields = list({f.name: f for form_def in FORMS.values() for f in form_def.fields}.values())
-    text = csv_document(fields, ["Reference", "Received (UTC)", "Status"], queries.rows_for(subs))
+    rows = queries.rows_for(subs, desk.settings.timezone)
+    text = csv_document(fields, ["Reference", "Received", "Status"], rows)
     return Response(
         text.encode("utf-8"),
         headers={

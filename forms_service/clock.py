@@ -1,0 +1,31 @@
+"""The organisation's clock: the moments coordinators read (the desk, its export, the
+emails, the digest's day) in FORMS_TIMEZONE, with the zone named, so that nobody has to
+guess whose clock a time is on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+
+def local(timestamp: float, timezone: str) -> datetime:
+    """A stored moment (seconds since the epoch) in the organisation's time zone."""
+    return datetime.fromtimestamp(timestamp, ZoneInfo(timezone))
+
+
+def zone_name(moment: datetime) -> str:
+    """The zone as people write it (EST, CEST); the zones the tz database gives no letters
+    ("-03") read as an offset from UTC ("UTC-03")."""
+    abbreviation = moment.strftime("%Z")
+    return "UTC" + abbreviation if abbreviation.startswith(("+", "-")) else abbreviation
+
+
+def readable(moment: datetime) -> str:
+    """For a person: "26 Nov 2026, 09:15 EST"."""
+    return f"{moment:%-d %b %Y, %H:%M} {zone_name(moment)}"
+
+
+def iso(moment: datetime) -> str:
+    """For a machine: ISO 8601 with the offset, "2026-11-26T09:15:00-05:00"."""
+    return moment.isoformat(timespec="seconds")
