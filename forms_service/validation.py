@@ -5,7 +5,8 @@ list). Control and line-separator characters are refused rather than
 stripped, so that what is stored and emailed is exactly what was accepted.
 Bidirectional controls, which can make a line read differently from what was
 typed, are refused in one-line fields too (the email shows any in longer text
-as visible markers).
+as visible markers). A value that shows nothing (zero-width or filler
+characters only) counts as empty.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
 """Embeddings, overrides, isolates and marks: they reorder how the text around them reads."""
+HANGUL_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
+"""Letters by category, but they draw nothing: a classic way to type a blank name."""
 
 
 # The messages, with their translations; {label} is the field's label in the same language.
@@ -151,10 +154,20 @@ def _clean_text(f: Field, value: str, multiline: bool = False) -> str:
         )
         if ch not in allowed and refused:
             raise ValueError((CONTROL if multiline else ONE_LINE).format(label=f.label))
-    value = value.strip()
+    value = "" if _invisible(value) else value.strip()
     if len(value) > f.max_length:
         raise ValueError(TOO_LONG.format(label=f.label, max=f.max_length, n=len(value)))
     return value
+
+
+def _invisible(value: str) -> bool:
+    """Whether the text shows nothing at all: white space, format characters (zero-width
+    space, word joiner, soft hyphen...) and Hangul fillers only. Such a value counts as
+    empty, so a required field asks for it again; inside visible text the same characters
+    stay, as emoji and some scripts need the zero-width joiners."""
+    return all(
+        ch.isspace() or ch in HANGUL_FILLERS or unicodedata.category(ch) == "Cf" for ch in value
+    )
 
 
 def _may_hold_refused(value: str, allowed: set[str]) -> bool:

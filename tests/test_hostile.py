@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from forms_service.forms import FORMS, Form
-from forms_service.validation import BIDI_CONTROLS
+from forms_service.validation import BIDI_CONTROLS, HANGUL_FILLERS
 
 from .support import VALID, Service, SmtpServer, html_part, text_part, valid_form, wait_until
 
@@ -130,8 +130,14 @@ def assert_headers_untouched(raw: bytes, reference: str, reply_to: str) -> None:
 
 
 def expected_text(value: str) -> str:
-    """The documented cleaning: CRLF to LF, NFC, surrounding white space removed."""
-    return unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
+    """The documented cleaning: CRLF to LF, NFC, surrounding white space removed; a value
+    that shows nothing (white space, format characters, Hangul fillers) is empty."""
+    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
+    return value if any(shows(ch) for ch in value) else ""
+
+
+def shows(ch: str) -> bool:
+    return not (ch.isspace() or ch in HANGUL_FILLERS or unicodedata.category(ch) == "Cf")
 
 
 def as_emailed(value: str) -> str:
@@ -242,6 +248,22 @@ def test_any_submission_is_refused_cleanly_or_stored_and_emailed_exactly(
             accepted = expected_text(form[f.name])
             assert "\n    ".join(as_emailed(accepted).split("\n")) in text
             assert html.escape(as_emailed(accepted)) in markup
+
+
+def test_fields_of_invisible_characters_count_as_empty(hostile):
+    blank = "\u200b\u2060\ufeff\u00ad \u115f\u1160\u3164\uffa0"
+    with hostile.client() as client:
+        refused = client.post(API, data=valid_form(name=blank), headers=JSON)
+        page = client.post(API + "?lang=es", data=valid_form(name=blank))
+        taken = client.post(
+            API, data=valid_form(name="Ada\u200dLovelace", location=blank), headers=JSON
+        )
+    assert refused.status_code == 422
+    assert refused.json() == {"errors": {"name": "Enter your name"}}
+    assert page.status_code == 422 and "Escribe tu nombre" in page.text
+    assert taken.status_code == 201
+    kept = stored(hostile, taken.json()["reference"])
+    assert kept["name"] == "Ada\u200dLovelace" and "location" not in kept
 
 
 # ---------- injections ----------
