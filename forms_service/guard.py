@@ -106,11 +106,18 @@ def _check_type(request: Request) -> None:
 
 def from_origins(request: Request, origins: tuple[str, ...]) -> bool:
     """Whether a post comes from one of these origins, by its Origin header, or, when a
-    browser sent none, by Sec-Fetch-Site."""
-    origin = request.headers.get("origin")
-    if origin is not None:
-        return normalise_origin(origin) in origins
-    return request.headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none")
+    browser sent none, by Sec-Fetch-Site.
+
+    A browser sends each at most once. Two of either are refused: servers and proxies
+    disagree about which one counts, so neither can be believed.
+    """
+    origin = request.headers.getlist("origin")
+    fetch_site = request.headers.getlist("sec-fetch-site")
+    if len(origin) > 1 or len(fetch_site) > 1:
+        return False
+    if origin:
+        return normalise_origin(origin[0]) in origins
+    return (fetch_site or ["same-origin"])[0] in ("same-origin", "none")
 
 
 def _check_origin(request: Request, settings: Settings) -> None:

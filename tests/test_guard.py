@@ -24,7 +24,12 @@ SECRET = "a-long-shared-secret-for-the-netlify-proxy"
 
 
 def request(peer: str = "127.0.0.1", **headers: str) -> Request:
-    raw = [(k.replace("_", "-").lower().encode(), v.encode()) for k, v in headers.items()]
+    return with_headers([(k.replace("_", "-"), v) for k, v in headers.items()], peer)
+
+
+def with_headers(headers: list[tuple[str, str]], peer: str = "127.0.0.1") -> Request:
+    """A post with these headers, in this order, repeats kept."""
+    raw = [(k.lower().encode(), v.encode()) for k, v in headers]
     return Request(
         {"type": "http", "method": "POST", "path": "/", "headers": raw, "client": (peer, 5000)}
     )
@@ -89,6 +94,25 @@ def test_origins_compare_without_regard_to_case_or_a_default_port():
     for origin in ("https://example.org:8443", "http://example.org", "https://example.org.evil"):
         with pytest.raises(guard.Refusal):
             guard._check_origin(request(origin=origin), settings)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [("Origin", "https://example.org"), ("Origin", "https://evil.example")],
+        [("Origin", "https://evil.example"), ("Origin", "https://example.org")],
+        [("Origin", "https://example.org"), ("Origin", "https://example.org")],
+        [("Sec-Fetch-Site", "same-origin"), ("Sec-Fetch-Site", "cross-site")],
+    ],
+    ids=["good-first", "good-last", "both-good", "two-fetch-sites"],
+)
+def test_two_origin_headers_are_refused_whichever_comes_first(headers):
+    settings = Settings.from_env({"FORMS_ALLOWED_ORIGINS": "https://example.org"})
+    believed = [h for h in headers if h[1] in ("https://example.org", "same-origin")]
+    guard._check_origin(with_headers(believed[:1]), settings)  # the good one alone passes
+    with pytest.raises(guard.Refusal) as refused:
+        guard._check_origin(with_headers(headers), settings)
+    assert refused.value.status == 403
 
 
 # ---------- the proxy's signature ----------

@@ -266,6 +266,18 @@ def test_fields_of_invisible_characters_count_as_empty(hostile):
     assert kept["name"] == "Ada\u200dLovelace" and "location" not in kept
 
 
+def test_two_origin_headers_are_refused_even_when_one_is_ours(hostile):
+    before = hostile.rows("SELECT count(*) FROM submissions")
+    for origins in ([hostile.url, "https://evil.example"], [hostile.url, hostile.url]):
+        headers = [("Origin", origin) for origin in origins]
+        r = httpx.post(hostile.url + API, data=valid_form(), headers=[*headers, *JSON.items()])
+        page = httpx.post(hostile.url + API + "?lang=es", data=valid_form(), headers=headers)
+        assert r.status_code == page.status_code == 403
+        assert "can only be sent from our own website" in r.json()["error"]
+        assert "solo se puede enviar desde nuestro propio sitio" in page.text
+    assert hostile.rows("SELECT count(*) FROM submissions") == before
+
+
 # ---------- injections ----------
 
 INJECTIONS = [
