@@ -28,6 +28,9 @@ LOG_LEVELS = ("debug", "info", "warning", "error")
 EXAMPLE_PROXY_SECRET = "change-me-to-a-long-random-value"  # noqa: S105 - a placeholder
 """The placeholder in deploy/forms-service.env.example: never a secret."""
 MIN_PROXY_SECRET_LENGTH = 32
+MIN_PROXY_SECRET_DISTINCT = 10
+"""A random secret of 32 characters has about 14 different ones even in hex (0-9a-f), and
+fewer than 10 once in ten thousand; a typed pattern such as aaaa... or abab... has 1 or 2."""
 DEFAULT_PORT_OF = {"http": "80", "https": "443"}
 EMAIL_DETAILS = ("summary", "full")
 
@@ -250,6 +253,11 @@ def _proxy_secret(raw: str) -> str:
         raise ValueError(
             f"expected a random value of at least {MIN_PROXY_SECRET_LENGTH} characters,"
             f" got {len(raw)}"
+        )
+    if len(set(raw)) < MIN_PROXY_SECRET_DISTINCT:
+        raise ValueError(
+            f"expected a random value with at least {MIN_PROXY_SECRET_DISTINCT} different"
+            f" characters, got {len(set(raw))}: make one with openssl rand -hex 32"
         )
     return raw
 

@@ -3,6 +3,7 @@ and proxy tokens are believed, which proxy secrets are refused at start-up."""
 
 from __future__ import annotations
 
+import secrets
 import time
 
 import jwt
@@ -140,10 +141,19 @@ def test_a_proxy_token_must_expire_within_minutes():
             guard._check_proxy_signature(request(x_nf_sign=value), settings)
 
 
-@pytest.mark.parametrize("secret", ["short", "x" * 31, EXAMPLE_PROXY_SECRET])
+@pytest.mark.parametrize(
+    "secret",
+    ["short", "x" * 31, EXAMPLE_PROXY_SECRET, "x" * 64, "ab" * 32, "abcdefghi" * 4, "0" * 31 + "1"],
+)
 def test_a_weak_or_placeholder_proxy_secret_stops_start_up(secret):
     with pytest.raises(SettingsError, match="FORMS_PROXY_SECRET"):
         Settings.from_env({"FORMS_PROXY_SECRET": secret})
+
+
+def test_random_proxy_secrets_are_taken():
+    for make in (secrets.token_hex, secrets.token_urlsafe):
+        secret = make(32)
+        assert Settings.from_env({"FORMS_PROXY_SECRET": secret}).proxy_secret == secret
 
 
 def test_the_placeholder_is_the_one_in_the_example_file():

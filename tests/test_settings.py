@@ -55,21 +55,36 @@ def test_a_bad_value_names_its_variable(name, value):
         Settings.from_env({name: value})
 
 
-def test_start_up_stops_with_the_variable_named(tmp_path):
-    result = subprocess.run(
+def serve_with(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`forms-service serve` started with these settings, as an operator would."""
+    return subprocess.run(
         [sys.executable, "-m", "forms_service", "serve"],
-        env={"FORMS_SMTP_PORT": "abc", "PATH": "/usr/bin:/bin"},
+        env={**env, "PATH": "/usr/bin:/bin"},
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=30,
     )
+
+
+def test_start_up_stops_with_the_variable_named(tmp_path):
+    result = serve_with(tmp_path, FORMS_SMTP_PORT="abc")
     assert result.returncode == 2
     assert "FORMS_SMTP_PORT" in result.stderr
     assert "Traceback" not in result.stderr
 
 
+def test_start_up_stops_on_a_proxy_secret_that_repeats_itself(tmp_path):
+    secret = "0123abcd" * 5  # 40 characters, 8 different ones
+    result = serve_with(tmp_path, FORMS_PROXY_SECRET=secret)
+    assert result.returncode == 2
+    assert "FORMS_PROXY_SECRET" in result.stderr
+    assert "at least 10 different characters, got 8" in result.stderr
+    assert "openssl rand -hex 32" in result.stderr
+    assert secret[:8] not in result.stderr and "Traceback" not in result.stderr
+
+
 def test_secrets_are_not_echoed():
-    secret = "s3cret-" + "x" * 40
+    secret = "s3cret-" + "0123456789" * 4
     s = Settings.from_env({"FORMS_SMTP_PASSWORD": "hunter2", "FORMS_PROXY_SECRET": secret})
     assert "hunter2" not in repr(s) and secret not in repr(s)
