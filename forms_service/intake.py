@@ -6,19 +6,17 @@ Delivery happens elsewhere (outbox.Worker), woken after each commit.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from typing import TYPE_CHECKING
 
-from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.types import Message, Receive
 
 from . import guard, keys, store
 from .forms import FORMS, HONEYPOT, IDEMPOTENCY_KEY, VOLUNTEER, Form
+from .reading import BodyTooLarge, read_form
 from .settings import Settings
 from .validation import validate
 from .words import LANGUAGE_KEY, Words, in_edition, language, say
@@ -27,8 +25,6 @@ if TYPE_CHECKING:
     from .app import Services
 
 log = logging.getLogger("forms_service")
-
-MAX_FIELDS = 60
 
 NOT_TAKEN = Words("We could not take your form", es="No pudimos recibir tu formulario")
 TOO_LARGE = Words("Your form is too large", es="Tu formulario es demasiado grande")
@@ -59,10 +55,6 @@ ALREADY_SENT_MESSAGE = Words(
 )
 
 
-class BodyTooLarge(Exception):
-    """The body grew past the cap while it was being read (no or false Content-Length)."""
-
-
 def wants_json(request: Request) -> bool:
     accept = request.headers.get("accept", "")
     return "application/json" in accept and "text/html" not in accept
@@ -86,30 +78,6 @@ def refusal(
         form, say(title, lang), say(message, lang), lang
     )
     return HTMLResponse(page, status, headers=headers)
-
-
-def _limited_receive(receive: Receive, cap: int) -> Receive:
-    seen = 0
-
-    async def limited() -> Message:
-        nonlocal seen
-        message = await receive()
-        seen += len(message.get("body", b""))
-        if seen > cap:
-            raise BodyTooLarge
-        return message
-
-    return limited
-
-
-async def read_form(request: Request, settings: Settings) -> FormData:
-    """Parse the body within the size cap and the time limit, without files."""
-    limited = Request(request.scope, _limited_receive(request.receive, settings.max_body_bytes))
-    async with asyncio.timeout(settings.body_timeout):
-        # The body cap bounds every part too, so a large field gets the 413 it deserves.
-        return await limited.form(
-            max_files=0, max_fields=MAX_FIELDS, max_part_size=settings.max_body_bytes
-        )
 
 
 async def form_resource(request: Request) -> Response:

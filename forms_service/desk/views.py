@@ -25,7 +25,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from .. import guard, mailer, retention, store
 from ..export import csv_document
 from ..forms import FORMS
-from ..intake import BodyTooLarge, read_form
+from ..reading import BodyTooLarge, read_form
 from ..settings import Settings
 from . import queries, signin
 from .look import Look
