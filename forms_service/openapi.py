@@ -117,7 +117,7 @@ def _form_path(form: Form) -> dict[str, object]:
                     },
                 },
                 "303": {"description": "Stored; redirect to the thank-you page."},
-                "400": _error("The body could not be read as a form."),
+                "400": _error("The body could not be read as a form in UTF-8."),
                 "403": _error("Not sent from the site's own origin or proxy."),
                 "408": _error("The body took too long to arrive."),
                 "413": _error("The body is larger than the cap."),

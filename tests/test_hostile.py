@@ -409,6 +409,57 @@ def test_a_lying_content_length_is_refused(hostile):
     assert status_of(answer) in (400, 413)
 
 
+URLENCODED = "application/x-www-form-urlencoded"
+REST = b"email=ada%40example.com&consent=yes"
+"""A valid volunteer form but for its name."""
+
+
+def multipart(name: bytes) -> bytes:
+    """A whole volunteer form as a browser sends it, with `name` as the name's bytes."""
+    fields = {"name": name, "email": b"ada@example.com", "consent": b"yes"}
+    parts = [
+        b'--b0undary\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
+        % (key.encode(), value)
+        for key, value in fields.items()
+    ]
+    return b"".join(parts) + b"--b0undary--\r\n"
+
+
+NOT_UTF8 = {
+    "percent-encoded": (URLENCODED, b"name=%FF%FE&" + REST),
+    "unencoded": (URLENCODED, b"name=\xff&" + REST),
+    "declared latin-1": (f"{URLENCODED}; charset=latin-1", b"name=Ren%E9&" + REST),
+    "multipart": ("multipart/form-data; boundary=b0undary", multipart(b"Ren\xe9")),
+}
+
+
+@pytest.mark.parametrize(("content_type", "body"), NOT_UTF8.values(), ids=NOT_UTF8.keys())
+def test_a_form_that_is_not_utf8_is_refused_and_not_stored(hostile, content_type, body):
+    before = hostile.rows("SELECT count(*) FROM submissions")
+    headers = {"Origin": hostile.url, "Content-Type": content_type}
+    r = httpx.post(hostile.url + API, content=body, headers={**headers, **JSON})
+    page = httpx.post(hostile.url + API + "?lang=es", content=body, headers=headers)
+    assert r.status_code == page.status_code == 400
+    assert "arrived in a shape we cannot read" in r.json()["error"]
+    assert "No pudimos leer tu formulario" in page.text
+    assert hostile.rows("SELECT count(*) FROM submissions") == before
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        (URLENCODED, "name=José Núñez&".encode() + REST),  # as curl -d sends it
+        ("multipart/form-data; boundary=b0undary", multipart("José Núñez".encode())),
+    ],
+    ids=["unencoded", "multipart"],
+)
+def test_utf8_sent_as_it_is_is_stored_as_typed(hostile, content_type, body):
+    headers = {"Content-Type": content_type, **JSON}
+    r = httpx.post(hostile.url + API, content=body, headers=headers)
+    assert r.status_code == 201
+    assert stored(hostile, r.json()["reference"])["name"] == "José Núñez"
+
+
 def test_thousands_of_fields_and_file_parts_get_a_4xx(hostile):
     many = "&".join(f"f{i}=1" for i in range(5000))
     r = httpx.post(
