@@ -32,7 +32,7 @@ from .desk.views import routes as desk_routes
 from .forms import FORMS
 from .headers import DESK_HEADERS, HEADERS_FILE, NO_STORE, read_header_rules, security_headers
 from .health import Readiness, healthz, readyz
-from .intake import form_resource, refusal
+from .intake import UNREADABLE, UNREADABLE_MESSAGE, form_resource, refusal
 from .middleware import AccessLog, SecurityHeaders
 from .outbox import Worker
 from .pages import Pages
@@ -45,6 +45,7 @@ WENT_WRONG = Words("Something went wrong", es="Algo salió mal")
 TRY_AGAIN = Words("Please try again.", es="Vuelve a intentarlo.")
 TRY_LATER = Words("Please try again in a few minutes.", es="Vuelve a intentarlo en unos minutos.")
 ERROR_WORDS = {
+    400: (UNREADABLE, UNREADABLE_MESSAGE),  # only a form Starlette or reading.py cannot read
     404: (
         Words("Page not found", es="No encontramos la página"),
         Words("There is nothing at this address.", es="No hay nada en esta dirección."),

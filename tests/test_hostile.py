@@ -443,6 +443,8 @@ def test_a_form_that_is_not_utf8_is_refused_and_not_stored(hostile, content_type
     assert "arrived in a shape we cannot read" in r.json()["error"]
     assert "No pudimos leer tu formulario" in page.text
     assert hostile.rows("SELECT count(*) FROM submissions") == before
+    desk = httpx.post(hostile.url + "/desk/sign-in", content=body, headers=headers)
+    assert desk.status_code == 400 and "We could not read your form" in desk.text
 
 
 @pytest.mark.parametrize(
