@@ -29,8 +29,13 @@ BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
 """Embeddings, overrides, isolates and marks: they reorder how the text around them reads."""
-HANGUL_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
-"""Letters by category, but they draw nothing: a classic way to type a blank name."""
+FILLERS = frozenset(
+    "\u115f\u1160\u3164\uffa0\u034f\u17b4\u17b5\u180b\u180c\u180d\u180f"
+    + "".join(map(chr, [*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)]))
+)
+"""Characters that draw nothing though they are letters or marks by category: Hangul
+fillers (a classic way to type a blank name), the combining grapheme joiner, Khmer
+inherent vowels and variation selectors (Unicode's other default-ignorable ones)."""
 
 
 # The messages, with their translations; {label} is the field's label in the same language.
@@ -162,12 +167,10 @@ def _clean_text(f: Field, value: str, multiline: bool = False) -> str:
 
 def _invisible(value: str) -> bool:
     """Whether the text shows nothing at all: white space, format characters (zero-width
-    space, word joiner, soft hyphen...) and Hangul fillers only. Such a value counts as
+    space, word joiner, soft hyphen...) and FILLERS only. Such a value counts as
     empty, so a required field asks for it again; inside visible text the same characters
     stay, as emoji and some scripts need the zero-width joiners."""
-    return all(
-        ch.isspace() or ch in HANGUL_FILLERS or unicodedata.category(ch) == "Cf" for ch in value
-    )
+    return all(ch.isspace() or ch in FILLERS or unicodedata.category(ch) == "Cf" for ch in value)
 
 
 def _may_hold_refused(value: str, allowed: set[str]) -> bool:

@@ -20,6 +20,8 @@ INVISIBLE = [
     "\u1160",  # Hangul jungseong filler
     "\u3164",  # Hangul filler
     "\uffa0",  # halfwidth Hangul filler
+    "\u180e\ufff9",  # Mongolian vowel separator, interlinear annotation anchor
+    "\u034f\ufe0f\U000e0100",  # combining grapheme joiner, variation selectors
 ]
 
 
