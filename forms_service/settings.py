@@ -247,7 +247,7 @@ def normalise_origin(origin: str) -> str:
 
 
 def _proxy_secret(raw: str) -> str:
-    if raw == EXAMPLE_PROXY_SECRET:
+    if raw.lower() == EXAMPLE_PROXY_SECRET:  # one letter made capital is no secret either
         raise ValueError("still the example's placeholder: set the long random value from Netlify")
     if len(raw) < MIN_PROXY_SECRET_LENGTH:
         raise ValueError(

@@ -143,7 +143,16 @@ def test_a_proxy_token_must_expire_within_minutes():
 
 @pytest.mark.parametrize(
     "secret",
-    ["short", "x" * 31, EXAMPLE_PROXY_SECRET, "x" * 64, "ab" * 32, "abcdefghi" * 4, "0" * 31 + "1"],
+    [
+        "short",
+        "x" * 31,
+        EXAMPLE_PROXY_SECRET,
+        EXAMPLE_PROXY_SECRET.capitalize(),
+        "x" * 64,
+        "ab" * 32,
+        "abcdefghi" * 4,
+        "0" * 31 + "1",
+    ],
 )
 def test_a_weak_or_placeholder_proxy_secret_stops_start_up(secret):
     with pytest.raises(SettingsError, match="FORMS_PROXY_SECRET"):
