@@ -70,6 +70,7 @@ class Form:
     noun: str = "volunteer interest"
     """What one submission is called in the coordinators' emails."""
     reply_subject: str = "Your offer to volunteer"
+    """The subject of a coordinator's reply (the desk's email link), in the person's language."""
 
     @property
     def action(self) -> str:
@@ -135,6 +136,7 @@ VOLUNTEER = Form(
     submit_label=W("Send", es="Enviar"),
     prefix="V",
     areas="help",
+    reply_subject=W("Your offer to volunteer", es="Tu ofrecimiento como voluntario o voluntaria"),
     statuses=(
         ("new", "New"),
         ("contacted", "Contacted"),
@@ -268,10 +270,16 @@ VOLUNTEER = Form(
     ),
 )
 
+NEED_EMAIL = W(
+    "Enter the email address we may write to",
+    es="Escribe el correo electrónico al que podemos escribirte",
+)
+"""The contact form's words when a way back by email was chosen without an address."""
+
 CONTACT = Form(
     slug="contact",
-    title="Write to us",
-    submit_label="Send",
+    title=W("Write to us", es="Escríbenos"),
+    submit_label=W("Send", es="Enviar"),
     prefix="C",
     areas="who",
     private=True,
@@ -287,83 +295,132 @@ CONTACT = Form(
     ),
     reach=("ways", "email", "phone", "leave_message", "good_times", "bad_times"),
     noun="contact message",
-    reply_subject="Your message",
+    reply_subject=W("Your message", es="Tu mensaje"),
     fields=(
         Field(
             "who",
-            "Who is writing",
+            W("Who is writing", es="Quién escribe"),
             "radio",
             choices=(
-                ("myself", "I need help for myself"),
-                ("helping", "I am helping someone"),
-                ("attorney", "I am an attorney who can take cases pro bono"),
-                ("other", "Something else"),
+                ("myself", W("I need help for myself", es="Necesito ayuda para mí")),
+                ("helping", W("I am helping someone", es="Estoy ayudando a otra persona")),
+                (
+                    "attorney",
+                    W(
+                        "I am an attorney who can take cases pro bono",
+                        es="Soy abogado o abogada y puedo llevar casos sin cobrar",
+                    ),
+                ),
+                ("other", W("Something else", es="Otra cosa")),
             ),
         ),
         Field(
             "name",
-            "What we may call you",
+            W("What we may call you", es="Cómo podemos llamarte"),
             "text",
             max_length=120,
-            hint="Any name you like, or none.",
+            hint=W("Any name you like, or none.", es="El nombre que quieras, o ninguno."),
         ),
         Field(
             "message",
-            "Your message",
+            W("Your message", es="Tu mensaje"),
             "textarea",
             required=True,
             max_length=3000,
-            hint="Up to 3,000 characters. Write only what you are comfortable sharing.",
-            required_message="Write your message",
+            hint=W(
+                "Up to 3,000 characters. Write only what you are comfortable sharing.",
+                es="Hasta 3,000 caracteres. Escribe solo lo que quieras contarnos.",
+            ),
+            required_message=W("Write your message", es="Escribe tu mensaje"),
         ),
         Field(
             "ways",
-            "How we may reach you",
+            W("How we may reach you", es="Cómo podemos comunicarnos contigo"),
             "checkboxes",
             required=True,
-            hint="Choose only the ways that are safe for you.",
-            required_message="Choose at least one way we may reach you",
-            choices=(("email", "Email"), ("call", "Phone call"), ("text", "Text message")),
+            hint=W(
+                "Choose only the ways that are safe for you.",
+                es="Elige solo las formas que sean seguras para ti.",
+            ),
+            required_message=W(
+                "Choose at least one way we may reach you",
+                es="Elige al menos una forma de comunicarnos contigo",
+            ),
+            choices=(
+                ("email", W("Email", es="Correo electrónico")),
+                ("call", W("Phone call", es="Llamada")),
+                ("text", W("Text message", es="Mensaje de texto")),
+            ),
             needs=(
-                ("email", "email", "Enter the email address we may write to"),
-                ("call", "phone", "Enter the phone number we may call"),
-                ("text", "phone", "Enter the phone number we may text"),
+                ("email", "email", NEED_EMAIL),
+                (
+                    "call",
+                    "phone",
+                    W(
+                        "Enter the phone number we may call",
+                        es="Escribe el teléfono al que podemos llamar",
+                    ),
+                ),
+                (
+                    "text",
+                    "phone",
+                    W(
+                        "Enter the phone number we may text",
+                        es="Escribe el teléfono al que podemos mandar mensajes de texto",
+                    ),
+                ),
             ),
         ),
-        Field("email", "Email address", "email", max_length=254),
+        Field("email", W("Email address", es="Correo electrónico"), "email", max_length=254),
         Field(
             "phone",
-            "Phone number",
+            W("Phone number", es="Teléfono"),
             "tel",
             max_length=40,
-            hint="For a call or a text message.",
+            hint=W("For a call or a text message.", es="Para una llamada o un mensaje de texto."),
         ),
         Field(
             "leave_message",
-            "May we leave a voicemail or a message?",
+            W(
+                "May we leave a voicemail or a message?",
+                es="¿Podemos dejarte un mensaje de voz o de texto?",
+            ),
             "radio",
-            choices=(("no", "No, never leave a message"), ("yes", "Yes, that is safe")),
+            choices=(
+                ("no", W("No, never leave a message", es="No, nunca me dejen mensajes")),
+                ("yes", W("Yes, that is safe", es="Sí, es seguro")),
+            ),
         ),
         Field(
             "good_times",
-            "Good times to reach you",
+            W("Good times to reach you", es="Buenos horarios para comunicarnos contigo"),
             "text",
             max_length=200,
-            hint="For example: weekdays after 6 pm.",
+            hint=W(
+                "For example: weekdays after 6 pm.",
+                es="Por ejemplo: entre semana, después de las 6 de la tarde.",
+            ),
         ),
         Field(
             "bad_times",
-            "Times we must not reach you",
+            W("Times we must not reach you", es="Horarios en que no debemos comunicarnos"),
             "text",
             max_length=200,
-            hint="For example: weekends.",
+            hint=W("For example: weekends.", es="Por ejemplo: los fines de semana."),
         ),
         Field(
             "acknowledge",
-            "Send an email to the address above to say you received my message.",
+            W(
+                "Send an email to the address above to say you received my message.",
+                es="Envíenme un correo a la dirección de arriba para saber que recibieron mi"
+                " mensaje.",
+            ),
             "tick",
-            hint="Leave this unticked and nothing is sent to your inbox until we reply.",
-            needs=(("yes", "email", "Enter the email address we may write to"),),
+            hint=W(
+                "Leave this unticked and nothing is sent to your inbox until we reply.",
+                es="Si no marcas esta casilla, no llega nada a tu correo hasta que te respondamos.",
+            ),
+            needs=(("yes", "email", NEED_EMAIL),),
         ),
     ),
 )

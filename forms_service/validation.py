@@ -129,11 +129,11 @@ def validate(form: Form, posted: MultiDict, lang: str = LANGUAGES[0]) -> Result:
                 result.errors[f.name] = say(message, lang)
             continue
         result.data[f.name] = clean
-    _check_needs(form, result)
+    _check_needs(form, result, lang)
     return result
 
 
-def _check_needs(form: Form, result: Result) -> None:
+def _check_needs(form: Form, result: Result, lang: str) -> None:
     """A choice that needs another field (email chosen as a way back, say) gets that
     field's error when it was left empty."""
     for f in form.fields:
@@ -141,7 +141,7 @@ def _check_needs(form: Form, result: Result) -> None:
         chosen = chosen if isinstance(chosen, list) else [chosen]
         for choice, needed, message in f.needs:
             if choice in chosen and needed not in result.data and needed not in result.errors:
-                result.errors[needed] = message
+                result.errors[needed] = say(message, lang)
 
 
 def _single(f: Field, values: list[str]) -> str:

@@ -13,14 +13,19 @@ from pathlib import Path
 import httpx
 import pytest
 
-from forms_service.forms import VOLUNTEER
+from forms_service.forms import FORMS, VOLUNTEER
 from forms_service.headers import NO_STORE, read_header_rules
+from forms_service.settings import Settings
 
 from .browser import new_guarded
-from .support import ROOT, Service, SmtpServer, text_part, valid_form
+from .desk import sign_in
+from .support import ROOT, Service, SmtpServer, text_part, valid_contact, valid_form
 
 API = "/api/forms/volunteer"
 SPANISH_API = API + "?lang=es"
+SPANISH_CONTACT = "/api/forms/contact?lang=es"
+THANKS = {"/volunteer/thanks/", "/es/volunteer/thanks/", "/contact/thanks/", "/es/contact/thanks/"}
+"""Pages outside the menu, so outside the sitemap: still pages of both editions."""
 JSON = {"Accept": "application/json"}
 SWITCH = re.compile(r'<a class="language-switch" href="([^"]+)" hreflang="(\w+)" lang="\w+">')
 HREFLANG = re.compile(r'<xhtml:link rel="alternate" hreflang="([\w-]+)" href="([^"]+)"/>')
@@ -54,6 +59,7 @@ def test_the_pages_that_matter_most_are_in_spanish(site_pages):
         "/es/volunteer/",
         "/es/volunteer/thanks/",
         "/es/contact/",
+        "/es/contact/thanks/",
     }
     assert expected <= set(spanish(site_pages))
     assert not any(p.startswith("/es/blog/") for p in site_pages)  # the blog stays English
@@ -99,8 +105,8 @@ def test_hreflang_alternates_name_both_languages_for_both_pages(site_dir: Path, 
     beside every <link rel="alternate"> of a page, which would leave the site."""
     alternates = sitemap_alternates(site_dir)
     for path in spanish(site_pages):
-        if path == "/es/volunteer/thanks/":
-            continue  # not in the menu, so not in the sitemap
+        if path in THANKS:
+            continue
         english = SITE_URL + path.removeprefix("/es/")
         expected = {"en": english, "es": SITE_URL + path.lstrip("/"), "x-default": english}
         assert alternates[SITE_URL + path.lstrip("/")] == expected, path
@@ -112,8 +118,7 @@ def test_hreflang_alternates_name_both_languages_for_both_pages(site_dir: Path, 
 
 def test_the_sitemap_lists_both_languages(site_dir: Path, site_pages):
     listed = set(re.findall(r"<loc>([^<]+)</loc>", (site_dir / "sitemap.xml").read_text()))
-    thanks = {"/volunteer/thanks/", "/es/volunteer/thanks/"}  # not in the menu, still pages
-    for path in set(site_pages) - thanks:
+    for path in set(site_pages) - THANKS:
         assert SITE_URL + path.lstrip("/") in listed, path
     assert not (site_dir / "es" / "sitemap.xml").exists()  # one sitemap for the whole site
 
@@ -154,6 +159,75 @@ def test_unknown_addresses_get_the_404_page_of_their_language(site_service: Serv
     assert "No encontramos esa página" in spanish_404.text
     assert "We cannot find that page" in english_404.text
     assert spanish_404.headers["cache-control"] == "no-store"
+
+
+def test_the_spanish_contact_page_holds_the_form_in_spanish_and_true_words(site_dir: Path):
+    page = page_html(site_dir, "/es/contact/")
+    start = page.index('<form class="vf" id="contact-form"')
+    form = page[start : page.index("</form>", start)]
+    assert 'action="/api/forms/contact?lang=es"' in form
+    assert 'data-thanks="/es/contact/thanks/"' in form
+    assert form.split(">", 1)[0].count('autocomplete="off"') == 1  # a watched device
+    for words in ("Tu mensaje", "Cómo podemos comunicarnos contigo", "Mensaje de texto", "Enviar"):
+        assert words in form, words
+    for words in ("Your message", "Text message", "(optional)", "(required)"):
+        assert words not in form, words
+    days = f"<strong>{Settings().contact_retention_days} días</strong>"
+    for words in ("no es para emergencias", "1-888-373-7888", "233733", "711", days):
+        assert words in page, words
+    privacy = page_html(site_dir, "/es/privacy/")
+    assert "El formulario de contacto" in privacy and days in privacy
+    thanks = page_html(site_dir, "/es/contact/thanks/")
+    assert "Gracias, recibimos tu mensaje" in thanks
+    assert "1-888-373-7888" in thanks and "Salir rápido" in thanks and "historial" in thanks
+
+
+def test_every_word_a_person_reads_on_a_form_has_its_spanish():
+    """Titles, buttons, labels, hints, choices and messages: a Spanish page shows no
+    English word of a form (the statuses are for coordinators, in English)."""
+    for form in FORMS.values():
+        words = [form.title, form.submit_label, form.reply_subject]
+        for f in form.fields:
+            words += [f.label, f.hint, f.required_message, *f.labels.values()]
+            words += [message for _, _, message in f.needs]
+        missing = [w for w in words if w and "es" not in getattr(w, "translations", {})]
+        assert missing == [], form.slug
+
+
+def test_the_spanish_contact_form_is_answered_in_spanish(start_service, smtp: SmtpServer):
+    service = start_service(smtp.port, FORMS_ACKNOWLEDGE="true")
+    no_way_back = valid_contact(ways=["call", "email"], email=None, acknowledge="yes")
+    with service.client() as client:
+        errors = client.post(SPANISH_CONTACT, data=no_way_back, headers=JSON)
+        empty = client.post(SPANISH_CONTACT, data={"message": ""})
+        wrong_type = client.post(
+            SPANISH_CONTACT, content=b"message=x", headers={"Content-Type": "text/plain"}
+        )
+        sent = client.post(
+            SPANISH_CONTACT,
+            data=valid_contact(
+                message="Necesito hablar", email="rosa@example.com", acknowledge="yes"
+            ),
+        )
+    assert errors.status_code == 422
+    assert errors.json()["errors"] == {
+        "email": "Escribe el correo electrónico al que podemos escribirte",
+        "phone": "Escribe el teléfono al que podemos llamar",
+    }
+    assert empty.status_code == 422 and '<html lang="es"' in empty.text
+    assert "Escribe tu mensaje" in empty.text and "Elige al menos una forma" in empty.text
+    assert "Escríbenos" in empty.text and "Enviar" in empty.text
+    assert wrong_type.status_code == 415 and 'href="/es/contact/"' in wrong_type.text
+    assert sent.status_code == 303 and sent.headers["location"] == "/es/contact/thanks/"
+    messages = smtp.inbox.wait_for(2)
+    to_coordinators = next(m for m in messages if m["To"] != "rosa@example.com")
+    acknowledgement = next(m for m in messages if m["To"] == "rosa@example.com")
+    assert to_coordinators["Subject"].startswith("New contact message, in Spanish (C-")
+    assert "Necesito" not in text_part(to_coordinators)  # a summary, in any language
+    assert acknowledgement["Subject"].startswith("Recibimos tu mensaje")
+    assert "Necesito" not in text_part(acknowledgement)
+    stored = service.rows("SELECT json_extract(data, '$.language') FROM submissions")
+    assert stored == [("es",)]
 
 
 # ---------- the language switch in a browser ----------
@@ -269,6 +343,19 @@ def test_spanish_form_thanks_in_spanish_and_coordinators_see_the_language(
     assert "Gracias por ofrecerte" in text_part(acknowledgement)
     stored = service.rows("SELECT json_extract(data, '$.language') FROM submissions")
     assert stored == [("es",)]
+
+
+def test_the_desk_shows_the_language_and_its_reply_link_speaks_it(start_service, smtp: SmtpServer):
+    service = start_service(smtp.port)
+    with service.client() as client:
+        r = client.post(SPANISH_API, data=valid_form(name="Lucía"), headers=JSON)
+    reference = r.json()["reference"]
+    client = sign_in(service, smtp)
+    page = client.get(f"/desk/submissions/{reference}").text
+    client.close()
+    assert "Spanish (please reply in Spanish)" in page
+    subject = f"Tu%20ofrecimiento%20como%20voluntario%20o%20voluntaria%20%28{reference}%29"
+    assert f"mailto:ada@example.com?subject={subject}" in page
 
 
 def test_an_unknown_language_is_answered_in_english(service: Service):

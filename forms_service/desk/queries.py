@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from .. import clock, store
 from ..forms import FORMS, STATUSES, Form
+from ..words import LANGUAGE_KEY, language, say
 
 PAGE_SIZE = 50
 COUNT_LIMIT = 1000
@@ -75,6 +76,11 @@ class Submission:
         """An email address they gave, and (when the form asks) email among the safe ways."""
         ways = self.data.get("ways")
         return bool(self.email) and ("email" in ways if isinstance(ways, list) else True)
+
+    @property
+    def reply_subject(self) -> str:
+        """The subject of a reply, in the language the person wrote in."""
+        return say(self.form.reply_subject, language(str(self.data.get(LANGUAGE_KEY))))
 
     def days_waiting(self, now: float) -> int | None:
         """Whole days since it arrived, while nobody has answered it yet."""

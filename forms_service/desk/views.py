@@ -364,7 +364,7 @@ async def detail(
 ) -> Response:
     notes = await desk.db(queries.notes, sub.id)
     history = await desk.db(queries.history, sub.id)
-    subject = quote(f"{sub.form.reply_subject} ({sub.reference})")
+    subject = quote(f"{sub.reply_subject} ({sub.reference})")
     return desk.page(
         request,
         "detail.html",
