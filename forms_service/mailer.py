@@ -171,8 +171,7 @@ ACK_SUBJECT = Words(
 )
 ACK_TEXT = Words(
     "Thank you for offering to volunteer with us.\n\n"
-    "We received your message (reference {reference}). A coordinator will reply,"
-    " usually within a week.\n\n"
+    "We received your message (reference {reference}). A coordinator will reply.\n\n"
     "If you did not send this, you can ignore this email: we will not write again"
     " unless you contact us.\n",
     es="Gracias por ofrecerte como voluntario o voluntaria.\n\n"

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from forms_service import mailer
+from forms_service.words import LANGUAGES, say
+
 from .support import ROOT
 
 DOCS = ROOT / "docs"
@@ -26,6 +29,11 @@ POLICY = re.compile(
     re.I,
 )
 MARKER = "[to confirm]"
+REPLY_TIME = re.compile(
+    r"within (?:a|one|\d+) (?:day|week|month)|usually|"
+    r"en (?:un plazo de|menos de) \w+ (?:día|semana|mes)|normalmente|por lo general",
+    re.I,
+)
 
 
 def paragraphs(path: Path) -> list[str]:
@@ -61,6 +69,14 @@ def test_policies_not_in_the_article_are_marked_to_confirm():
         if POLICY.search(p) and MARKER not in p
     ]
     assert unmarked == []
+
+
+def test_the_acknowledgements_promise_no_reply_time():
+    """An email cannot carry a [to confirm] marker, so it names no time the organization
+    has not stated (the coordinators have not agreed to one)."""
+    for text in (mailer.ACK_TEXT, mailer.PRIVATE_ACK_TEXT):
+        for lang in LANGUAGES:
+            assert not REPLY_TIME.search(say(text, lang)), (lang, say(text, lang))
 
 
 def test_every_figure_cites_its_source():
