@@ -34,3 +34,21 @@ def header_address(text: str) -> Address:
     if not same:
         raise UnsafeAddress("the address reads differently once in a header")
     return address
+
+
+def ascii_form(text: str) -> str:
+    """The address as Reply-To carries it (domain in punycode), or as given where it
+    cannot go in a header (stored before a check existed)."""
+    try:
+        address = header_address(text)
+    except UnsafeAddress:
+        return text
+    return f"{address.username}@{address.domain}"
+
+
+def shown(text: str) -> str:
+    """An address as coordinators read it (the email, the desk): its ASCII form first,
+    then how the person wrote it if that differs; so a domain of Cyrillic letters that
+    looks like apple.com cannot pass for it (it reads `xn--80ak6aa92e.com`)."""
+    ascii_text = ascii_form(text)
+    return ascii_text if ascii_text == text else f"{ascii_text} (written {text})"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .addresses import shown
 from .words import LANGUAGE_KEY, LANGUAGES, NAMES
 from .words import Words as W
 
@@ -125,6 +126,8 @@ class Form:
                 value = field.labels.get(str(value), str(value))
             elif field.kind in ("consent", "tick"):
                 value = "Yes" if value else "No"
+            elif field.kind == "email" and value:
+                value = shown(str(value))
             label = field.label if field.kind != "consent" else "Consent given"
             rows.append((field, (label, str(value) or "-")))
         return rows

@@ -16,6 +16,7 @@ import pytest
 
 from forms_service import store
 
+from .desk import sign_in
 from .support import ROOT, Service, SmtpServer, html_part, text_part, valid_form, wait_until
 
 API = "/api/forms/volunteer"
@@ -359,3 +360,21 @@ def test_cli_runs_from_a_fresh_checkout():
         timeout=30,
     )
     assert result.returncode == 0 and "send-test-email" in result.stdout
+
+
+def test_a_look_alike_domain_reads_as_what_it_is_in_the_email_and_the_desk(
+    start_service, smtp: SmtpServer
+):
+    """Cyrillic letters that look like apple.com: the coordinators read the ASCII form
+    Reply-To holds first, in the email's body and on the desk, and its reply link uses it."""
+    service = start_service(smtp.port, FORMS_EMAIL_DETAILS="full")
+    reference = post(service, email="user@\u0430\u0440\u0440\u04cf\u0435.com")
+    (message,) = smtp.inbox.wait_for(1)
+    assert message["Reply-To"] == "user@xn--80ak6aa92e.com"
+    shown = "user@xn--80ak6aa92e.com (written user@\u0430\u0440\u0440\u04cf\u0435.com)"
+    assert shown in text_part(message) and shown in html_part(message)
+    client = sign_in(service, smtp)
+    page = client.get(f"/desk/submissions/{reference}").text
+    client.close()
+    assert shown in page
+    assert 'href="mailto:user@xn--80ak6aa92e.com?subject=' in page

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from starlette.datastructures import MultiDict
 
 from forms_service import mailer, store
+from forms_service.addresses import ascii_form, shown
 from forms_service.forms import VOLUNTEER
 from forms_service.outbox import Worker
 from forms_service.settings import Settings
@@ -444,3 +445,10 @@ def test_a_coordinator_refused_for_now_gets_the_email_later_and_no_one_twice(
     assert all(reference in m["Subject"] for m in smtp.inbox.messages)
     assert conn.execute("SELECT status FROM outbox").fetchone()[0] == "sent"
     worker.transport.close()
+
+
+def test_coordinators_read_an_address_in_ascii_first():
+    """In process: the form the headers use, then how it was written when that differs."""
+    assert shown("a@example.com") == "a@example.com"
+    assert shown("maria@b\u00fccher.de") == "maria@xn--bcher-kva.de (written maria@b\u00fccher.de)"
+    assert shown("not an address") == ascii_form("not an address") == "not an address"

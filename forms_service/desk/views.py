@@ -23,6 +23,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from .. import guard, mailer, retention, store
+from ..addresses import ascii_form
 from ..export import csv_document
 from ..forms import FORMS
 from ..reading import BodyTooLarge, read_form
@@ -374,7 +375,9 @@ async def detail(
         rows=sub.form.readable(sub.data),
         notes=notes,
         history=history,
-        mailto=f"mailto:{quote(sub.email, safe='@')}?subject={subject}" if sub.may_email else "",
+        mailto=f"mailto:{quote(ascii_form(sub.email), safe='@')}?subject={subject}"
+        if sub.may_email
+        else "",
         done=request.query_params.get("done", ""),
     )
 
