@@ -8,6 +8,7 @@ import time
 import pytest
 
 from forms_service.forms import FORMS
+from forms_service.words import LANGUAGES, in_edition
 
 from .browser import axe_violations, new_guarded
 from .support import SmtpServer, text_part
@@ -247,7 +248,12 @@ def test_no_accessibility_violations_on_empty_error_and_thank_you_pages(open_for
     assert axe_violations(page) == []
 
 
-PAGES = [pytest.param(form.page, id=slug) for slug, form in FORMS.items()]
+PAGES = [
+    pytest.param(in_edition(form.page, lang), id=f"{slug}-{lang}")
+    for slug, form in FORMS.items()
+    for lang in LANGUAGES
+]
+"""Each form's page in each edition: the Spanish words run longer."""
 
 
 @pytest.mark.parametrize("path", PAGES)
