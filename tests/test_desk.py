@@ -8,7 +8,7 @@ import csv
 import re
 import sqlite3
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -18,11 +18,18 @@ from .desk import COORDINATOR, ask_for_link, csrf, link_from, sign_in, submit
 from .support import Service, SmtpServer, text_part, wait_until
 
 EVIL = "https://evil.example"
+TIME = re.compile(r'<time datetime="([^"]+)">([^<]+)</time>')
+PHOENIX = "America/Phoenix"  # MST, UTC-07:00, no daylight saving time
 
 
 @pytest.fixture
 def desk(start_service, smtp: SmtpServer) -> Service:
     return start_service(smtp.port, FORMS_EMAIL_DETAILS="summary", FORMS_ACKNOWLEDGE="true")
+
+
+def utc(timestamp: float) -> str:
+    """A moment as the desk shows it with its default zone."""
+    return f"{datetime.fromtimestamp(timestamp, UTC):%-d %b %Y, %H:%M} UTC"
 
 
 def body_text(response: httpx.Response) -> str:
@@ -125,6 +132,7 @@ def test_every_desk_page_without_a_session_goes_to_sign_in_and_shows_nothing(
 ) -> None:
     reference = submit(desk, name="Hidden Person", email="hidden@example.com")
     gets = ["/desk/", f"/desk/submissions/{reference}", f"/desk/submissions/{reference}/erase"]
+    gets.append("/desk/sessions")
     posts = [
         f"/desk/submissions/{reference}/status",
         f"/desk/submissions/{reference}/notes",
@@ -132,6 +140,7 @@ def test_every_desk_page_without_a_session_goes_to_sign_in_and_shows_nothing(
         "/desk/export",
         "/desk/filter",
         "/desk/sign-out",
+        "/desk/sign-out-everywhere",
     ]
     for cookies in ({}, {"desk_session": "made-up"}):
         with httpx.Client(base_url=desk.url, headers={"Origin": desk.url}, cookies=cookies) as c:
@@ -169,6 +178,7 @@ def test_posts_without_the_token_or_from_another_origin_are_refused_and_change_n
         ("/desk/export", {}),
         ("/desk/filter", {"search": "x"}),
         ("/desk/sign-out", {}),
+        ("/desk/sign-out-everywhere", {}),
     ]
     for path, data in attempts:
         missing = client.post(path, data=data)
@@ -225,6 +235,60 @@ def test_signing_out_ends_the_session_on_the_server(desk: Service, smtp: SmtpSer
     client.close()
 
 
+def test_a_coordinator_sees_their_other_sessions_and_signs_out_everywhere(
+    desk: Service, smtp: SmtpServer
+) -> None:
+    """A phone left signed in shows on the desk with when it was last used; signing out
+    everywhere ends it, this session, and the link still in the mailbox, and no colleague's."""
+    here = sign_in(desk, smtp)
+    phone = sign_in(desk, smtp)
+    colleague = sign_in(desk, smtp, "second@example.org")
+    assert "You are signed in as second@example.org here only" in body_text(
+        colleague.get("/desk/sessions")
+    )
+    assert "signed in somewhere else" not in colleague.get("/desk/").text
+    ask_for_link(here, COORDINATOR)
+    unused = link_from(smtp, 4).removeprefix(desk.url)
+    with sqlite3.connect(desk.database) as conn:  # the phone: last used 20 minutes ago
+        conn.execute(
+            "UPDATE desk_sessions SET seen_at = seen_at - 1200, created_at = created_at - 3600"
+            " WHERE rowid = 2"
+        )
+    conn.close()
+    [(created, seen)] = desk.rows("SELECT created_at, seen_at FROM desk_sessions WHERE rowid = 2")
+    home = body_text(here.get("/desk/"))
+    assert "You are also signed in somewhere else (1 other session)" in home
+    page = here.get("/desk/sessions")
+    shown = dict(re.findall(r"<li><strong>([^<]+)</strong>: (.+?)</li>", page.text))
+    assert list(shown) == ["This browser", "Another session"]
+    times = [readable for _, readable in TIME.findall(shown["Another session"])]
+    assert times == [utc(created), utc(seen)]
+    assert "id_hash" not in page.text and "csrf" not in body_text(page)
+
+    token = csrf(here)
+    for refused in (
+        here.post("/desk/sign-out-everywhere"),
+        here.post("/desk/sign-out-everywhere", data={"csrf": token}, headers={"Origin": EVIL}),
+    ):
+        assert refused.status_code == 403 and "Nothing was changed" in refused.text
+    assert desk.rows("SELECT count(*) FROM desk_sessions") == [(3,)]
+
+    r = here.post("/desk/sign-out-everywhere", data={"csrf": token})
+    assert r.status_code == 200
+    assert "You are signed out everywhere" in r.text and "1 other session of yours" in r.text
+    assert 'desk_session=""' in r.headers["set-cookie"] or "Max-Age=0" in r.headers["set-cookie"]
+    for client in (here, phone):
+        gone = client.get("/desk/", follow_redirects=False)
+        assert (gone.status_code, gone.headers["location"]) == (303, "/desk/sign-in")
+    assert colleague.get("/desk/").status_code == 200
+    assert desk.rows("SELECT address FROM desk_sessions") == [("second@example.org",)]
+    assert "does not work" in here.post(unused).text
+    [line] = [x for x in desk.log().splitlines() if "signed out everywhere" in x]
+    assert line.endswith("a coordinator signed out everywhere: 2 session(s) ended")
+    for client in (here, phone, colleague):
+        client.close()
+
+
 def test_removing_an_address_from_the_coordinators_ends_its_sessions(
     start_service, smtp: SmtpServer, tmp_path
 ) -> None:
@@ -244,7 +308,7 @@ def test_every_desk_page_is_no_store_noindex_and_locked_down(
     reference = submit(desk)
     client = sign_in(desk, smtp)
     pages = ["/desk/sign-in", "/desk/", f"/desk/submissions/{reference}"]
-    pages.append(f"/desk/submissions/{reference}/erase")
+    pages += [f"/desk/submissions/{reference}/erase", "/desk/sessions"]
     for path in pages:
         r = client.get(path)
         assert r.status_code == 200
@@ -287,10 +351,6 @@ def test_status_notes_history_and_export_are_recorded(desk: Service, smtp: SmtpS
     history = desk.rows("SELECT actor, what FROM history ORDER BY id")
     assert history[-1] == (COORDINATOR, "Exported in a CSV file of 1 submission(s)")
     client.close()
-
-
-TIME = re.compile(r'<time datetime="([^"]+)">([^<]+)</time>')
-PHOENIX = "America/Phoenix"  # MST, UTC-07:00, no daylight saving time
 
 
 def test_every_time_on_the_desk_is_on_the_organisations_clock_with_its_zone_named(

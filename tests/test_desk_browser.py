@@ -1,6 +1,6 @@
 """The coordinators' desk in headless Chromium at 360 px, by keyboard: signed in with the
-link the real SMTP server received, then status, note, export, erase and sign-out, with
-axe-core on every page.
+link the real SMTP server received, then status, note, export, erase and sign-out, and
+another session seen and ended by signing out everywhere, with axe-core on every page.
 
 The desk has no script, and its CSP (default-src 'none', no script-src) would block any:
 every page works as it does without JavaScript. The browser keeps JavaScript on only so
@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from .browser import axe_violations, csp_violations, new_guarded
-from .desk import COORDINATOR, link_from, submit
+from .desk import COORDINATOR, ask_for_link, link_from, submit
 from .support import Service, SmtpServer
 
 pytestmark = pytest.mark.browser
@@ -43,6 +43,14 @@ def press_on(page, selector: str) -> None:
     raise AssertionError(f"{selector} cannot be reached with Tab")
 
 
+def open_link(page, desk: Service, smtp: SmtpServer, count: int) -> None:
+    """Follow the count-th sign-in link the SMTP server received and press Sign in."""
+    page.goto(link_from(smtp, count))
+    check(page, "sign-in button")
+    press_on(page, "button:has-text('Sign in')")
+    page.wait_for_url(f"{desk.url}/desk/")
+
+
 def test_a_coordinator_follows_up_exports_erases_and_signs_out(
     browser, desk: Service, smtp: SmtpServer
 ) -> None:
@@ -66,10 +74,7 @@ def test_a_coordinator_follows_up_exports_erases_and_signs_out(
     assert "a link is on its way" in page.inner_text("main")
     check(page, "link sent")
 
-    page.goto(link_from(smtp, 1))
-    check(page, "sign-in button")
-    press_on(page, "button:has-text('Sign in')")
-    page.wait_for_url(f"{desk.url}/desk/")
+    open_link(page, desk, smtp, 1)
     check(page, "list")
     rows = page.locator("table.desk-list tbody tr")
     assert rows.count() == 2
@@ -110,7 +115,7 @@ def test_a_coordinator_follows_up_exports_erases_and_signs_out(
     assert "was erased on" in page.inner_text("main")
     check(page, "erased")
 
-    press_on(page, "button:has-text('Sign out')")
+    press_on(page, "button:text-is('Sign out')")
     page.locator("main", has_text="You are signed out").wait_for(timeout=10000)  # after the post
     check(page, "signed out")
     page.goto(f"{desk.url}/desk/")
@@ -132,3 +137,37 @@ def test_a_broken_link_and_a_bad_address_are_explained(browser, desk: Service) -
     assert page.title().startswith("Error:")
     check(page, "sign-in with an error")
     g.context.close()
+
+
+def test_a_coordinator_sees_a_forgotten_session_and_signs_out_everywhere(
+    browser, desk: Service, smtp: SmtpServer
+) -> None:
+    """Signed in on a shared computer, then on a phone: the phone's desk says so, shows
+    when the other session was last used, and one button ends both."""
+    contexts = [
+        new_guarded(browser, desk.url, viewport={"width": 360, "height": 780}) for _ in range(2)
+    ]
+    shared, phone = (g.new_page() for g in contexts)
+    with desk.client() as client:
+        for count, page in enumerate((shared, phone), start=1):
+            assert ask_for_link(client, COORDINATOR).status_code == 200
+            open_link(page, desk, smtp, count)
+    assert "signed in somewhere else" not in shared.inner_text("main")
+    assert "You are also signed in somewhere else (1 other session)" in phone.inner_text("main")
+    check(phone, "list with another session open")
+    press_on(phone, "main a:has-text('See when each was last used')")
+    phone.wait_for_url("**/desk/sessions")
+    items = phone.locator("ul.desk-sessions li")
+    assert items.count() == 2
+    assert items.nth(0).inner_text().startswith("This browser: signed in")
+    assert "last used" in items.nth(1).inner_text()
+    check(phone, "your sessions")
+    press_on(phone, "header button:has-text('Sign out everywhere')")
+    phone.locator("main", has_text="You are signed out everywhere").wait_for(timeout=10000)
+    assert "1 other session of yours" in phone.inner_text("main")
+    check(phone, "signed out everywhere")
+    shared.reload()
+    assert shared.url == f"{desk.url}/desk/sign-in"
+    for g in contexts:
+        assert g.foreign == []
+        g.context.close()

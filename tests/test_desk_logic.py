@@ -210,6 +210,51 @@ def test_a_session_is_stored_hashed_and_expires(conn):
     assert signin.load_session(conn, session_id, settings, now) is None  # removed for good
 
 
+def test_a_coordinator_sees_only_their_other_live_sessions_and_no_ids(conn):
+    settings = Settings(coordinators=("c@example.org", "d@example.org"))
+    now = time.time()
+    mine = signin.open_session(conn, "c@example.org", now - 3600)
+    phone = signin.open_session(conn, "c@example.org", now - 1800)
+    signin.open_session(conn, "c@example.org", now - 13 * 3600)  # past 12 hours: over
+    signin.open_session(conn, "d@example.org", now - 60)
+    signin.open_session(conn, "gone@example.org", now - 60)  # no longer a coordinator
+    with store.transaction(conn):
+        conn.execute("UPDATE desk_sessions SET seen_at = ?", (now - 120,))
+    session = signin.load_session(conn, mine, settings, now)
+    assert session is not None and session.created_at == now - 3600
+    others = signin.other_sessions(conn, session, settings, now)
+    assert others == [signin.OpenSession("c@example.org", now - 1800, now - 120)]
+    everyone = signin.open_sessions(conn, settings, now)
+    assert [(s.address, s.seen_at) for s in everyone] == [
+        ("c@example.org", now),
+        ("c@example.org", now - 120),
+        ("d@example.org", now - 120),
+    ]
+    assert signin.open_sessions(conn, settings, now, "C@EXAMPLE.ORG") == everyone[:2]
+    assert signin.load_session(conn, phone, settings, now) is not None
+
+
+def test_ending_sessions_ends_one_address_in_any_case_or_all_and_spends_its_links(conn):
+    settings = Settings(coordinators=("c@example.org", "d@example.org"))
+    now = time.time()
+    c = [signin.open_session(conn, "c@example.org", now) for _ in range(2)]
+    signin.open_session(conn, "c@example.org", now - 13 * 3600)  # over, but still stored
+    d = signin.open_session(conn, "d@example.org", now)
+    c_link = signin.create_link(conn, "c@example.org", now)
+    d_link = signin.create_link(conn, "d@example.org", now)
+    assert signin.end_sessions(conn, settings, now, "C@Example.org") == 2
+    assert [tuple(r) for r in conn.execute("SELECT address FROM desk_sessions")] == [
+        ("d@example.org",)
+    ]
+    assert [signin.load_session(conn, i, settings, now) for i in c] == [None, None]
+    assert signin.spend_link(conn, c_link, now) is None
+    assert signin.load_session(conn, d, settings, now) is not None
+    assert signin.end_sessions(conn, settings, now, "c@example.org") == 0
+    assert signin.end_sessions(conn, settings, now) == 1
+    assert conn.execute("SELECT count(*) FROM desk_sessions").fetchone()[0] == 0
+    assert signin.spend_link(conn, d_link, now) is None
+
+
 def test_export_is_formula_safe_and_recorded(conn):
     [ref] = add(conn, name="=HYPERLINK(1)", message="+1 and -2")
     subs = queries.export(conn, queries.Filters(), "c@example.org", time.time(), 3)

@@ -3,8 +3,10 @@
 No passwords: a coordinator asks for a link, which works once, for 15 minutes.
 Only hashes of links and session ids are stored, so a copy of the database opens
 nothing. A session ends after FORMS_SESSION_IDLE_MINUTES without use, after
-FORMS_SESSION_MAX_HOURS whatever happens, when its owner signs out, or as soon as
-the address is no longer in FORMS_COORDINATORS.
+FORMS_SESSION_MAX_HOURS whatever happens, when its owner signs out (here or
+everywhere), when an operator ends it (`forms-service end-sessions`), or as soon as the
+address is no longer in FORMS_COORDINATORS. A session keeps its address and two times,
+when it began and when it was last used: nothing about the device or where it is.
 """
 
 from __future__ import annotations
@@ -33,6 +35,16 @@ class Session:
     address: str
     csrf: str
     search: str
+    created_at: float
+
+
+@dataclass(frozen=True)
+class OpenSession:
+    """What its owner or an operator may see of a session: never its id or CSRF token."""
+
+    address: str
+    created_at: float
+    seen_at: float
 
 
 def digest(secret: str) -> str:
@@ -88,6 +100,68 @@ def open_session(conn: sqlite3.Connection, address: str, now: float) -> str:
     return session_id
 
 
+def _is_live(settings: Settings, row: sqlite3.Row, now: float) -> bool:
+    """Neither idle nor open too long, and its owner still a coordinator."""
+    return (
+        now - row["seen_at"] < settings.session_idle_minutes * 60
+        and now - row["created_at"] < settings.session_max_hours * 3600
+        and coordinator(settings, row["address"]) is not None
+    )
+
+
+def _live_rows(
+    conn: sqlite3.Connection, settings: Settings, now: float, address: str | None
+) -> list[sqlite3.Row]:
+    """The live sessions of one address (in any case), or everyone's when it is None, most
+    recently used first. Rows past their time stay until used or ended: they are skipped."""
+    rows = conn.execute(
+        "SELECT id_hash, address, created_at, seen_at FROM desk_sessions"
+        " WHERE ?1 IS NULL OR lower(address) = lower(?1) ORDER BY address, seen_at DESC",
+        (address,),
+    ).fetchall()
+    return [row for row in rows if _is_live(settings, row, now)]
+
+
+def _shown(row: sqlite3.Row) -> OpenSession:
+    return OpenSession(row["address"], row["created_at"], row["seen_at"])
+
+
+def open_sessions(
+    conn: sqlite3.Connection, settings: Settings, now: float, address: str | None = None
+) -> list[OpenSession]:
+    """For operators: who is signed in, since when, last seen when."""
+    return [_shown(row) for row in _live_rows(conn, settings, now, address)]
+
+
+def other_sessions(
+    conn: sqlite3.Connection, session: Session, settings: Settings, now: float
+) -> list[OpenSession]:
+    """The owner's live sessions besides this one, so they can tell whether someone else
+    (a lost phone, a shared computer) is signed in as them."""
+    rows = _live_rows(conn, settings, now, session.address)
+    return [_shown(row) for row in rows if row["id_hash"] != session.id_hash]
+
+
+def end_sessions(
+    conn: sqlite3.Connection, settings: Settings, now: float, address: str | None = None
+) -> int:
+    """End every session of one address (in any case), or everyone's when it is None, and
+    spend the sign-in links sent to it and not used yet, so that a lost phone opens nothing
+    even from its mailbox. Returns how many live sessions ended."""
+    with store.transaction(conn):
+        ended = len(_live_rows(conn, settings, now, address))
+        conn.execute(
+            "DELETE FROM desk_sessions WHERE ?1 IS NULL OR lower(address) = lower(?1)",
+            (address,),
+        )
+        conn.execute(
+            "UPDATE sign_in_links SET used_at = ?1"
+            " WHERE used_at IS NULL AND (?2 IS NULL OR lower(address) = lower(?2))",
+            (now, address),
+        )
+    return ended
+
+
 def load_session(
     conn: sqlite3.Connection, session_id: str, settings: Settings, now: float
 ) -> Session | None:
@@ -102,16 +176,11 @@ def load_session(
         ).fetchone()
         if row is None:
             return None
-        live = (
-            now - row["seen_at"] < settings.session_idle_minutes * 60
-            and now - row["created_at"] < settings.session_max_hours * 3600
-            and coordinator(settings, row["address"]) is not None
-        )
-        if not live:
+        if not _is_live(settings, row, now):
             conn.execute("DELETE FROM desk_sessions WHERE id_hash = ?", (id_hash,))
             return None
         conn.execute("UPDATE desk_sessions SET seen_at = ? WHERE id_hash = ?", (now, id_hash))
-    return Session(id_hash, row["address"], row["csrf"], row["search"])
+    return Session(id_hash, row["address"], row["csrf"], row["search"], row["created_at"])
 
 
 def end_session(conn: sqlite3.Connection, session: Session) -> None:

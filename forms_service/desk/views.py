@@ -221,7 +221,37 @@ async def link(request: Request) -> Response:
 @signed_in
 async def sign_out(request: Request, desk: Desk, session: signin.Session, form) -> Response:
     await desk.db(signin.end_session, session)
-    response = desk.page(request, "signed_out.html", session=None)
+    return _signed_out(request, desk)
+
+
+@signed_in
+async def sign_out_everywhere(
+    request: Request, desk: Desk, session: signin.Session, form
+) -> Response:
+    """For a lost phone or a shared computer: every session of this coordinator ends, this
+    one too. The log says it happened (no address: logs hold no personal data)."""
+    ended = await desk.db(signin.end_sessions, desk.settings, store.now(), session.address)
+    log.info("a coordinator signed out everywhere: %d session(s) ended", ended)
+    return _signed_out(request, desk, others=max(ended - 1, 0))
+
+
+@signed_in
+async def sessions(request: Request, desk: Desk, session: signin.Session, form) -> Response:
+    others = await desk.db(signin.other_sessions, session, desk.settings, store.now())
+    return desk.page(
+        request,
+        "sessions.html",
+        session=session,
+        others=others,
+        idle_minutes=desk.settings.session_idle_minutes,
+        max_hours=desk.settings.session_max_hours,
+    )
+
+
+def _signed_out(request: Request, desk: Desk, others: int | None = None) -> Response:
+    """The signed-out page (with how many other sessions ended, after signing out
+    everywhere), and the browser told to forget the cookie."""
+    response = desk.page(request, "signed_out.html", session=None, others=others)
     response.delete_cookie(
         signin.COOKIE,
         path=desk.path,
@@ -281,10 +311,12 @@ async def home(request: Request, desk: Desk, session: signin.Session, form) -> R
         _id(request.query_params.get("before")),
         _id(request.query_params.get("after")),
     )
+    others = await desk.db(signin.other_sessions, session, desk.settings, now)
     return desk.page(
         request,
         "list.html",
         session=session,
+        other_sessions=len(others),
         page=page,
         count_limit=queries.COUNT_LIMIT,
         filters=filters,
@@ -430,6 +462,8 @@ def routes() -> list[BaseRoute]:
                 Route("/sign-in", sign_in, methods=["GET", "POST"]),
                 Route("/link/{token}", link, methods=["GET", "POST"]),
                 Route("/sign-out", sign_out, methods=["POST"]),
+                Route("/sign-out-everywhere", sign_out_everywhere, methods=["POST"]),
+                Route("/sessions", sessions),
                 Route("/filter", set_filters, methods=["POST"]),
                 Route("/export", export, methods=["POST"]),
                 Route("/submissions/{reference}", detail),
