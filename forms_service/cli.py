@@ -16,7 +16,10 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import TextIO
 
+from email_validator import EmailNotValidError, validate_email
+
 from . import mailer, retention, store
+from .desk import signin
 from .export import csv_document, when
 from .forms import FORMS, VOLUNTEER
 from .private import create_private, touch_private
@@ -244,6 +247,37 @@ def cmd_stats(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_sessions(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    """Who is signed in to the desk, for an operator who must check; never an id or token."""
+    sessions = signin.open_sessions(_connect(settings), settings, store.now())
+    if not sessions:
+        print("No open desk sessions.", file=out)
+    for s in sessions:
+        print(f"{s.address}  signed in {when(s.created_at)}  last used {when(s.seen_at)}", file=out)
+    return 0
+
+
+def cmd_end_sessions(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    """End a coordinator's desk sessions (a lost phone, someone leaving) while the service
+    runs, without editing FORMS_COORDINATORS and restarting."""
+    if bool(args.address) == args.all:
+        raise Refused(
+            "name one coordinator's address, or give --all to end every coordinator's"
+            " sessions (not both): nothing was ended."
+        )
+    address = args.address
+    ended = signin.end_sessions(_connect(settings), settings, store.now(), address)
+    whose = "of every coordinator" if address is None else f"of {address}"
+    print(
+        f"Ended {ended} open desk session(s) {whose}; sign-in links sent and not used yet"
+        " no longer work.",
+        file=out,
+    )
+    if address is not None and signin.coordinator(settings, address) is None:
+        print(f"{address} is not in FORMS_COORDINATORS: it cannot sign in.", file=out)
+    return 0
+
+
 def cmd_send_test_email(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     msg = EmailMessage(policy=SMTP)
     msg["From"] = settings.mail_from
@@ -275,6 +309,8 @@ COMMANDS: dict[str, tuple[str, Callable[[Settings, argparse.Namespace, TextIO], 
     "send-test-email": ("send a test email to the coordinators", cmd_send_test_email),
     "stats": ("counts of submissions and messages", cmd_stats),
     "backup": ("copy the database safely while the service runs", cmd_backup),
+    "sessions": ("list the coordinators' open desk sessions", cmd_sessions),
+    "end-sessions": ("end the desk sessions of one address, or --all", cmd_end_sessions),
 }
 
 
@@ -290,6 +326,15 @@ def _limit(raw: str) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
         raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {MAX_LIMIT}")
     return int(raw)
+
+
+def _address(raw: str) -> str:
+    try:
+        return validate_email(raw, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise argparse.ArgumentTypeError(
+            f"expected an email address such as name@example.org, got {raw!r}"
+        ) from None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -315,6 +360,9 @@ def parser() -> argparse.ArgumentParser:
             cp.add_argument("path", help="the file to write the copy to")
         if name == "purge":
             cp.add_argument("--days", type=_days, help="override FORMS_RETENTION_DAYS")
+        if name == "end-sessions":
+            cp.add_argument("address", nargs="?", type=_address, help="a coordinator's")
+            cp.add_argument("--all", action="store_true", help="every coordinator's")
     return p
 
 

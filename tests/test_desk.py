@@ -16,6 +16,7 @@ import pytest
 
 from .desk import COORDINATOR, ask_for_link, csrf, link_from, sign_in, submit
 from .support import Service, SmtpServer, text_part, wait_until
+from .test_delivery import cli
 
 EVIL = "https://evil.example"
 TIME = re.compile(r'<time datetime="([^"]+)">([^<]+)</time>')
@@ -25,6 +26,9 @@ PHOENIX = "America/Phoenix"  # MST, UTC-07:00, no daylight saving time
 @pytest.fixture
 def desk(start_service, smtp: SmtpServer) -> Service:
     return start_service(smtp.port, FORMS_EMAIL_DETAILS="summary", FORMS_ACKNOWLEDGE="true")
+
+
+STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d UTC"  # how the operators' commands show a time
 
 
 def utc(timestamp: float) -> str:
@@ -287,6 +291,46 @@ def test_a_coordinator_sees_their_other_sessions_and_signs_out_everywhere(
     assert line.endswith("a coordinator signed out everywhere: 2 session(s) ended")
     for client in (here, phone, colleague):
         client.close()
+
+
+def test_an_operator_lists_and_ends_a_coordinators_sessions_while_the_service_runs(
+    desk: Service, smtp: SmtpServer
+) -> None:
+    mine = sign_in(desk, smtp)
+    theirs = sign_in(desk, smtp, "second@example.org")
+    listed = cli(desk, "sessions")
+    assert listed.returncode == 0
+    lines = listed.stdout.splitlines()
+    assert len(lines) == 2, listed.stdout
+    assert {line.split()[0] for line in lines} == {COORDINATOR, "second@example.org"}
+    for line in lines:
+        assert re.fullmatch(rf"\S+  signed in {STAMP}  last used {STAMP}", line), line
+    for secret in [*sum(desk.rows("SELECT id_hash, csrf FROM desk_sessions"), ())]:
+        assert secret not in listed.stdout
+    assert mine.cookies["desk_session"] not in listed.stdout
+
+    neither = cli(desk, "end-sessions")
+    both = cli(desk, "end-sessions", "second@example.org", "--all")
+    for refused in (neither, both):
+        assert refused.returncode == 2 and "nothing was ended" in refused.stderr
+    assert cli(desk, "end-sessions", "not an address").returncode == 2
+    assert desk.rows("SELECT count(*) FROM desk_sessions") == [(2,)]
+
+    ended = cli(desk, "end-sessions", "Second@Example.org")
+    assert ended.returncode == 0 and "Ended 1 open desk session(s) of" in ended.stdout
+    gone = theirs.get("/desk/", follow_redirects=False)
+    assert (gone.status_code, gone.headers["location"]) == (303, "/desk/sign-in")
+    assert mine.get("/desk/").status_code == 200
+    assert cli(desk, "sessions").stdout.split()[0] == COORDINATOR
+
+    stranger = cli(desk, "end-sessions", "someone@example.net")
+    assert "Ended 0" in stranger.stdout and "not in FORMS_COORDINATORS" in stranger.stdout
+    everyone = cli(desk, "end-sessions", "--all")
+    assert "Ended 1 open desk session(s) of every coordinator" in everyone.stdout
+    assert mine.get("/desk/", follow_redirects=False).status_code == 303
+    assert cli(desk, "sessions").stdout == "No open desk sessions.\n"
+    mine.close()
+    theirs.close()
 
 
 def test_removing_an_address_from_the_coordinators_ends_its_sessions(
