@@ -333,6 +333,20 @@ def test_an_operator_lists_and_ends_a_coordinators_sessions_while_the_service_ru
     theirs.close()
 
 
+def test_a_sign_in_forgets_the_sessions_nobody_signed_out_of(
+    desk: Service, smtp: SmtpServer
+) -> None:
+    left = sign_in(desk, smtp)  # a browser closed without signing out, 31 minutes ago
+    with sqlite3.connect(desk.database) as conn:
+        conn.execute("UPDATE desk_sessions SET seen_at = seen_at - 31 * 60")
+    conn.close()
+    assert desk.rows("SELECT count(*) FROM desk_sessions") == [(1,)]
+    colleague = sign_in(desk, smtp, "second@example.org")
+    assert desk.rows("SELECT address FROM desk_sessions") == [("second@example.org",)]
+    left.close()
+    colleague.close()
+
+
 def test_removing_an_address_from_the_coordinators_ends_its_sessions(
     start_service, smtp: SmtpServer, tmp_path
 ) -> None:

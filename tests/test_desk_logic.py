@@ -255,6 +255,26 @@ def test_ending_sessions_ends_one_address_in_any_case_or_all_and_spends_its_link
     assert signin.spend_link(conn, d_link, now) is None
 
 
+def test_sessions_that_can_no_longer_be_used_are_forgotten_at_a_sign_in(conn):
+    settings = Settings(coordinators=("c@example.org",))
+    now = time.time()
+    live = signin.open_session(conn, "c@example.org", now - 3600)
+    signin.open_session(conn, "c@example.org", now - 13 * 3600)  # past 12 hours
+    signin.open_session(conn, "gone@example.org", now - 60)  # no longer a coordinator
+    with store.transaction(conn):
+        conn.execute("UPDATE desk_sessions SET seen_at = ?", (now - 60,))
+    idle = signin.open_session(conn, "c@example.org", now - 3600)
+    with store.transaction(conn):  # unused for 31 minutes
+        conn.execute(
+            "UPDATE desk_sessions SET seen_at = ? WHERE id_hash = ?",
+            (now - 31 * 60, signin.digest(idle)),
+        )
+    signin.clear_ended(conn, settings, now)
+    assert [r[0] for r in conn.execute("SELECT id_hash FROM desk_sessions")] == [
+        signin.digest(live)
+    ]
+
+
 def test_export_is_formula_safe_and_recorded(conn):
     [ref] = add(conn, name="=HYPERLINK(1)", message="+1 and -2")
     subs = queries.export(conn, queries.Filters(), "c@example.org", time.time(), 3)

@@ -5,8 +5,9 @@ Only hashes of links and session ids are stored, so a copy of the database opens
 nothing. A session ends after FORMS_SESSION_IDLE_MINUTES without use, after
 FORMS_SESSION_MAX_HOURS whatever happens, when its owner signs out (here or
 everywhere), when an operator ends it (`forms-service end-sessions`), or as soon as the
-address is no longer in FORMS_COORDINATORS. A session keeps its address and two times,
-when it began and when it was last used: nothing about the device or where it is.
+address is no longer in FORMS_COORDINATORS. Besides its id's hash, a session holds the
+address, its CSRF token, the search words and two times, when it began and when it was
+last used: nothing about the device or where it is.
 """
 
 from __future__ import annotations
@@ -109,21 +110,35 @@ def _is_live(settings: Settings, row: sqlite3.Row, now: float) -> bool:
     )
 
 
-def _live_rows(
-    conn: sqlite3.Connection, settings: Settings, now: float, address: str | None
-) -> list[sqlite3.Row]:
-    """The live sessions of one address (in any case), or everyone's when it is None, most
-    recently used first. Rows past their time stay until used or ended: they are skipped."""
-    rows = conn.execute(
+def _rows(conn: sqlite3.Connection, address: str | None) -> list[sqlite3.Row]:
+    """The sessions of one address (in any case), or everyone's when it is None, by
+    address, most recently used first."""
+    return conn.execute(
         "SELECT id_hash, address, created_at, seen_at FROM desk_sessions"
         " WHERE ?1 IS NULL OR lower(address) = lower(?1) ORDER BY address, seen_at DESC",
         (address,),
     ).fetchall()
-    return [row for row in rows if _is_live(settings, row, now)]
+
+
+def _live_rows(
+    conn: sqlite3.Connection, settings: Settings, now: float, address: str | None
+) -> list[sqlite3.Row]:
+    """Rows past their time stay until used, ended or cleared at a sign-in: skipped here."""
+    return [row for row in _rows(conn, address) if _is_live(settings, row, now)]
 
 
 def _shown(row: sqlite3.Row) -> OpenSession:
     return OpenSession(row["address"], row["created_at"], row["seen_at"])
+
+
+def clear_ended(conn: sqlite3.Connection, settings: Settings, now: float) -> None:
+    """Forget the sessions that can no longer be used (timed out, or of a former
+    coordinator) that nobody signed out of: the table keeps nobody's comings and goings
+    longer than a session lasts, and stays a handful of rows. Run at each sign-in."""
+    with store.transaction(conn):
+        rows = _rows(conn, None)
+        ended = [(row["id_hash"],) for row in rows if not _is_live(settings, row, now)]
+        conn.executemany("DELETE FROM desk_sessions WHERE id_hash = ?", ended)
 
 
 def open_sessions(

@@ -203,6 +203,7 @@ async def link(request: Request) -> Response:
     address = await desk.db(signin.spend_link, token, store.now())
     if address is None or signin.coordinator(desk.settings, address) is None:
         return broken
+    await desk.db(signin.clear_ended, desk.settings, store.now())
     session_id = await desk.db(signin.open_session, address, store.now())
     log.info("a coordinator signed in")
     response = RedirectResponse(desk.path, 303)
