@@ -16,6 +16,8 @@ CHROMIUM = "/usr/bin/chromium"
 QUICK_EXIT_HOST = "www.weather.gov"
 AXE_SOURCE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# Not in WCAG, but what screen-reader users meet: landmarks they cannot tell apart.
+BEST_PRACTICES = ["landmark-unique"]
 
 # Records CSP violations the page reports, before any of its own scripts run.
 CSP_WATCH = """
@@ -102,7 +104,8 @@ SETTLE_ANIMATIONS = """async () => {
 
 
 def axe_violations(page: Page) -> list[str]:
-    """Run axe-core for WCAG 2.2 A and AA; evaluate() is not subject to the page's CSP.
+    """Run axe-core for WCAG 2.2 A and AA, and its best-practice rules in BEST_PRACTICES;
+    evaluate() is not subject to the page's CSP.
 
     Transitions are let finish first: the header's title fades in when the page
     scrolls, and half-faded text is not what a reader is left looking at.
@@ -110,7 +113,11 @@ def axe_violations(page: Page) -> list[str]:
     page.evaluate(SETTLE_ANIMATIONS)
     page.evaluate(AXE_SOURCE)
     result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+        """([tags, rules]) => axe.run(document, {
+            runOnly: {type: 'tag', values: tags},
+            rules: Object.fromEntries(rules.map(rule => [rule, {enabled: true}])),
+        })""",
+        [WCAG_TAGS, BEST_PRACTICES],
     )
     return [
         f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:3]}"

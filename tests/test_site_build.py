@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections import Counter
+from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
@@ -89,6 +91,71 @@ def test_make_run_does_not_serve_a_redirects_file_either(tmp_path: Path):
         assert response.status_code == 404 and "/old /new" not in response.text
     finally:
         service.stop()
+
+
+class NavNames(HTMLParser):
+    """Each navigation landmark's accessible name as a browser computes it: the text (or
+    aria-label) of what aria-labelledby points to, else its aria-label."""
+
+    VOID = frozenset({"br", "img", "input", "link", "meta", "hr", "source", "path"})
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.navs: list[dict[str, str]] = []
+        self.labels: dict[str, str] = {}  # id -> aria-label or text
+        self.open: list[tuple[str, str, list[str]]] = []  # tag, id, text so far
+        self.feed(page)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "nav" or a.get("role") == "navigation":
+            self.navs.append(a)
+        if tag in self.VOID:
+            return
+        if a.get("aria-label"):
+            self.labels[a.get("id", "")] = a["aria-label"]
+        self.open.append((tag, a.get("id", "") if "aria-label" not in a else "", []))
+
+    def handle_endtag(self, tag: str) -> None:
+        if all(open_tag != tag for open_tag, _, _ in self.open):
+            return  # a void element's, or a stray one
+        while self.open:
+            open_tag, element_id, text = self.open.pop()
+            if element_id:
+                self.labels[element_id] = " ".join("".join(text).split())
+            if open_tag == tag:
+                return
+
+    def handle_data(self, data: str) -> None:
+        for _, _, text in self.open:
+            text.append(data)
+
+    def names(self) -> list[str]:
+        def name(a: dict[str, str]) -> str:
+            by = " ".join(self.labels.get(i, "") for i in a.get("aria-labelledby", "").split())
+            return by.strip() or a.get("aria-label", "").strip()
+
+        return [name(a) for a in self.navs]
+
+
+def test_every_navigation_landmark_has_a_name_of_its_own_in_both_languages(site_dir: Path):
+    """Screen readers list landmarks by name (axe's landmark-unique): Material's menu,
+    tables of contents, sections and blog lists, on every page of both editions."""
+    problems = {}
+    for page in pages(site_dir):
+        names = NavNames(page.read_text(encoding="utf-8")).names()
+        twice = sorted(name for name, n in Counter(names).items() if n > 1)
+        if twice or "" in names:
+            problems[page.relative_to(site_dir).as_posix()] = twice or names
+    assert problems == {}
+    spanish = NavNames((site_dir / "es" / "privacy" / "index.html").read_text("utf-8")).names()
+    english = NavNames((site_dir / "privacy" / "index.html").read_text("utf-8")).names()
+    assert "Tabla de contenidos, en el menú" in spanish and "Reintegración" in spanish
+    assert "Table of contents, in the menu" in english and "Reintegration" in english
+    # Material's script finds a section's list by its aria-labelledby: the label is named
+    home = (site_dir / "index.html").read_text(encoding="utf-8")
+    label = re.search(r'<label aria-label="Reintegration"[^>]* id="(__nav_\d+_label)"', home)
+    assert label and re.search(f'<nav [^>]*aria-labelledby="{label[1]}"', home)
 
 
 def test_netlify_keeps_no_page_and_no_search_index_in_the_browser(site_dir: Path):
