@@ -255,6 +255,11 @@ def test_ending_sessions_ends_one_address_in_any_case_or_all_and_spends_its_link
     assert signin.spend_link(conn, d_link, now) is None
 
 
+def test_a_session_holds_nothing_about_the_device_or_place_as_the_desk_says(conn):
+    columns = {row["name"] for row in conn.execute("PRAGMA table_info(desk_sessions)")}
+    assert columns == {"id_hash", "address", "csrf", "search", "created_at", "seen_at"}
+
+
 def test_sessions_that_can_no_longer_be_used_are_forgotten_at_a_sign_in(conn):
     settings = Settings(coordinators=("c@example.org",))
     now = time.time()
