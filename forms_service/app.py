@@ -27,7 +27,7 @@ from starlette.types import Scope
 
 from . import guard, openapi, store
 from .committer import Committer
-from .desk.views import Desk
+from .desk.shared import Desk
 from .desk.views import routes as desk_routes
 from .forms import FORMS
 from .headers import DESK_HEADERS, HEADERS_FILE, NO_STORE, read_header_rules, security_headers
