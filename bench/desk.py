@@ -28,7 +28,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from forms_service import store  # noqa: E402
+from forms_service import schema, store, submissions  # noqa: E402
 from forms_service.app import create_app  # noqa: E402
 from forms_service.desk import signin  # noqa: E402
 from forms_service.settings import Settings  # noqa: E402
@@ -42,12 +42,12 @@ def fill(path: Path, count: int) -> tuple[str, str]:
     """A database of `count` invented submissions, the newest a week old at most; returns
     one reference from the middle and a session id for a coordinator."""
     conn = store.connect(path)
-    store.migrate(conn)
+    schema.migrate(conn)
     rng = random.Random(7)
     now = time.time()
     for start in range(0, count, 1000):
         batch = [
-            store.NewSubmission(
+            submissions.NewSubmission(
                 "volunteer",
                 {
                     "name": f"{rng.choice(FIRST)} {rng.choice(LAST)} {i}",
@@ -60,7 +60,7 @@ def fill(path: Path, count: int) -> tuple[str, str]:
             for i in range(start, min(count, start + 1000))
         ]
         with store.transaction(conn):
-            store.insert_batch(conn, batch, now - (count - start) * 60, 0)
+            submissions.insert_batch(conn, batch, now - (count - start) * 60, 0)
     with store.transaction(conn):
         conn.execute("UPDATE submissions SET status = 'contacted' WHERE id % 3 = 0")
         conn.execute("UPDATE submissions SET status = 'closed' WHERE id % 7 = 0")

@@ -25,7 +25,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from . import guard, openapi, store
+from . import guard, openapi, schema, store
 from .committer import Committer
 from .desk.shared import Desk
 from .desk.views import routes as desk_routes
@@ -127,7 +127,7 @@ async def keep_delivering(worker: Worker, every: float) -> None:
 def prepare_database(settings: Settings) -> None:
     conn = store.connect(settings.database)
     try:
-        store.migrate(conn)
+        schema.migrate(conn)
     finally:
         conn.close()
 

@@ -18,7 +18,7 @@ from typing import TextIO
 
 from email_validator import EmailNotValidError, validate_email
 
-from . import mailer, retention, store
+from . import mailer, mailqueue, overview, retention, schema, store
 from .desk import signin
 from .export import csv_document, when
 from .forms import FORMS, VOLUNTEER
@@ -49,7 +49,7 @@ def _connect(settings: Settings):
             " database (the service creates it when it first starts)."
         )
     conn = store.connect(settings.database)
-    store.migrate(conn)
+    schema.migrate(conn)
     return conn
 
 
@@ -106,7 +106,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace, out: TextIO) -> int
 
 
 def cmd_list(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    rows = store.submissions(_connect(settings), args.limit)
+    rows = overview.submissions(_connect(settings), args.limit)
     if not rows:
         print("No submissions.", file=out)
     for row in rows:
@@ -124,7 +124,7 @@ def cmd_list(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
 def cmd_show(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     conn = _connect(settings)
     try:
-        row = store.find(conn, args.id)
+        row = overview.find(conn, args.id)
     except OverflowError:  # an id past SQLite's integers: no such submission
         row = None
     if row is None:
@@ -145,7 +145,7 @@ def cmd_show(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    rows = store.submissions(_connect(settings))
+    rows = overview.submissions(_connect(settings))
     text = csv_document(
         VOLUNTEER.fields,
         ["Reference", "Received (UTC)", "Email status"],
@@ -166,7 +166,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace, out: TextIO) -> int
 
 
 def cmd_retry(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    count = store.retry_dead(_connect(settings), store.now())
+    count = mailqueue.retry_dead(_connect(settings), store.now())
     print(f"{count} dead letter(s) queued again; the running service sends them.", file=out)
     return 0
 
@@ -243,7 +243,7 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def cmd_stats(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    print(json.dumps(store.stats(_connect(settings), store.now()), indent=2), file=out)
+    print(json.dumps(overview.stats(_connect(settings), store.now()), indent=2), file=out)
     return 0
 
 

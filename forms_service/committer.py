@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from . import store, writer
+from . import store, submissions, writer
 
 log = logging.getLogger("forms_service.store")
 
@@ -27,7 +27,7 @@ MAX_BATCH = 256
 BATCH_TIMEOUT = 30.0  # far above SQLite's own 5 s wait for a lock
 STOP_TIMEOUT = 10.0
 
-Item = tuple[store.NewSubmission, "asyncio.Future[store.Accepted]"]
+Item = tuple[submissions.NewSubmission, "asyncio.Future[submissions.Accepted]"]
 
 
 class Committer:
@@ -63,9 +63,9 @@ class Committer:
                 await self._task
         await self._end_writer()
 
-    async def submit(self, sub: store.NewSubmission) -> store.Accepted:
+    async def submit(self, sub: submissions.NewSubmission) -> submissions.Accepted:
         """Return once the submission (or the one it repeats) is committed."""
-        future: asyncio.Future[store.Accepted] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[submissions.Accepted] = asyncio.get_running_loop().create_future()
         self._waiting.append((sub, future))
         self._work.set()
         return await future
@@ -82,7 +82,7 @@ class Committer:
                 await self._commit(batch)
 
     async def _commit(self, batch: list[Item]) -> None:
-        outcomes: list[store.Accepted] | list[store.StoreUnavailable]
+        outcomes: list[submissions.Accepted] | list[store.StoreUnavailable]
         try:
             outcomes = await self._exchange([sub for sub, _ in batch])
         except Exception as exc:  # whatever happened, no request may be left waiting
@@ -103,12 +103,12 @@ class Committer:
                 future.set_exception(outcome)
             else:
                 future.set_result(outcome)
-        if any(isinstance(o, store.Accepted) and not o.duplicate for o in outcomes):
+        if any(isinstance(o, submissions.Accepted) and not o.duplicate for o in outcomes):
             self._on_commit()
 
     async def _exchange(
-        self, subs: list[store.NewSubmission]
-    ) -> list[store.Accepted] | list[store.StoreUnavailable]:
+        self, subs: list[submissions.NewSubmission]
+    ) -> list[submissions.Accepted] | list[store.StoreUnavailable]:
         """Send one batch, wait for the writer's one-line answer.
 
         Raises if the writer is dead, silent for BATCH_TIMEOUT or off the protocol."""

@@ -21,7 +21,7 @@ import time
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import store
+from . import overview, store
 from .outbox import Worker, delivery_running
 from .settings import Settings
 
@@ -70,7 +70,7 @@ class Readiness:
         conn = store.connect(self.settings.database)
         try:
             store.check_writable(conn, store.now())
-            return store.stats(conn, store.now())
+            return overview.stats(conn, store.now())
         finally:
             conn.close()
 

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from . import guard, keys, store
+from . import guard, keys, store, submissions
 from .forms import FORMS, HONEYPOT, IDEMPOTENCY_KEY, VOLUNTEER, Form
 from .reading import BodyTooLarge, read_form
 from .settings import Settings
@@ -118,7 +118,7 @@ async def submit(request: Request, form: Form) -> Response:
 
     if posted.get(HONEYPOT):
         log.info("form filled in the hidden field: answered as received, not stored")
-        return accepted(request, form, store.new_reference(form.prefix))
+        return accepted(request, form, submissions.new_reference(form.prefix))
     result.data[LANGUAGE_KEY] = lang
 
     raw_key = str(posted.get(IDEMPOTENCY_KEY) or "")
@@ -129,7 +129,7 @@ async def submit(request: Request, form: Form) -> Response:
         thank = wants_acknowledgement(form, result.data, settings) and keys.address_hash(
             keys.service_key(settings.database), email
         )
-        submission = store.NewSubmission(
+        submission = submissions.NewSubmission(
             form=form.slug,
             data=result.data,
             idempotency_key=key,

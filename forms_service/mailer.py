@@ -27,9 +27,9 @@ from typing import Protocol
 from . import clock
 from .addresses import header_address
 from .forms import FORMS
+from .mailqueue import Message
 from .private import private_dir
 from .settings import Settings
-from .store import Message
 from .validation import BIDI_CONTROLS
 from .words import LANGUAGE_KEY, LANGUAGES, NAMES, Words, language, say
 

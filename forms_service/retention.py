@@ -14,6 +14,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import keys, store
@@ -28,12 +29,20 @@ def periods(settings: Settings, days: int | None = None) -> dict[str, int]:
     return {slug: days or getattr(settings, form.retention) for slug, form in FORMS.items()}
 
 
-def purge(conn: sqlite3.Connection, mail_dir: Path, days: Mapping[str, int]) -> store.Purged:
+@dataclasses.dataclass(frozen=True)
+class Purged:
+    submissions: int
+    undelivered: int  # of those, how many had an email never delivered (dead or waiting)
+    files: int = 0  # email files of file mode (counted by purge)
+    log_emptied: bool = True  # False if readers kept the write-ahead log from being emptied
+
+
+def purge(conn: sqlite3.Connection, mail_dir: Path, days: Mapping[str, int]) -> Purged:
     """Delete what is older than each form's period; log how much, by count only."""
-    total = store.Purged(0, 0)
+    total = Purged(0, 0)
     for slug, period in days.items():
         cutoff = store.now() - period * 86400
-        done = store.purge(conn, slug, cutoff)
+        done = purge_form(conn, slug, cutoff)
         files = _purge_files(mail_dir, cutoff, f"{FORMS[slug].prefix}-")
         if done.submissions or files:
             log.info(
@@ -47,7 +56,7 @@ def purge(conn: sqlite3.Connection, mail_dir: Path, days: Mapping[str, int]) -> 
             )
         if not done.log_emptied:
             log.warning("the write-ahead log was busy and still holds purged data until next time")
-        total = store.Purged(
+        total = Purged(
             total.submissions + done.submissions,
             total.undelivered + done.undelivered,
             total.files + files,
@@ -58,6 +67,26 @@ def purge(conn: sqlite3.Connection, mail_dir: Path, days: Mapping[str, int]) -> 
     cutoff = store.now() - max(days.values(), default=0) * 86400
     files = _purge_files(mail_dir, cutoff, skip=tuple(others))
     return dataclasses.replace(total, files=total.files + files)
+
+
+def purge_form(conn: sqlite3.Connection, form: str, older_than: float) -> Purged:
+    """Delete every submission of `form` older than the cut-off, whatever became of its
+    email, with its outbox rows; and the acknowledgement records of days before yesterday
+    (they only serve to thank an address once a day).
+
+    Then the write-ahead log is checkpointed and truncated, so the deleted values are in
+    neither file (secure_delete overwrites them in the database itself).
+    """
+    with store.transaction(conn):
+        undelivered = conn.execute(
+            "SELECT count(*) FROM submissions s WHERE form = ? AND created_at < ? AND EXISTS ("
+            " SELECT 1 FROM outbox o WHERE o.submission_id = s.id AND o.status != 'sent')",
+            (form, older_than),
+        ).fetchone()[0]
+        deleted = _delete_submissions(conn, "form = ? AND created_at < ?", form, older_than)
+        yesterday = datetime.fromtimestamp(store.now() - 86400, UTC).date().isoformat()
+        conn.execute("DELETE FROM acknowledgements WHERE day < ?", (yesterday,))
+    return Purged(deleted, undelivered, log_emptied=store.checkpoint(conn))
 
 
 ORPHAN_SECONDS = 600
@@ -84,16 +113,42 @@ def _purge_files(
 
 
 def erase(conn: sqlite3.Connection, settings: Settings, reference: str, by: str) -> bool:
-    """A coordinator erases one person, as thoroughly as the purge: the rows (store.erase),
+    """A coordinator erases one person, as thoroughly as the purge: the rows (erase_rows),
     the acknowledgement record of their address, the log, and their email files."""
     row = conn.execute("SELECT data FROM submissions WHERE reference = ?", (reference,)).fetchone()
     if row is None:
         return False
     email = str(json.loads(row["data"]).get("email", ""))
     thanked = keys.address_hash(keys.service_key(settings.database), email) if email else None
-    if not store.erase(conn, reference, by, store.now(), thanked):
+    if not erase_rows(conn, reference, by, store.now(), thanked):
         return False
     for path in settings.mail_dir.glob(f"{reference}.*.eml") if settings.mail_dir.is_dir() else ():
         path.unlink(missing_ok=True)
     log.info("%s erased by a coordinator", reference)
     return True
+
+
+def erase_rows(
+    conn: sqlite3.Connection, reference: str, by: str, now: float, acknowledged: str | None
+) -> bool:
+    """Erase one person: their submission, its mail, notes, history and the acknowledgement
+    record of their address (`acknowledged`, its keyed hash), leaving only the fact that
+    this reference was erased, when and by whom. Then the log is emptied, as by a purge."""
+    with store.transaction(conn):
+        if not _delete_submissions(conn, "reference = ?", reference):
+            return False
+        if acknowledged:
+            conn.execute("DELETE FROM acknowledgements WHERE address_hash = ?", (acknowledged,))
+        conn.execute(
+            "INSERT INTO erasures (reference, erased_at, erased_by) VALUES (?, ?, ?)",
+            (reference, now, by),
+        )
+    store.checkpoint(conn)
+    return True
+
+
+def _delete_submissions(conn: sqlite3.Connection, where: str, *params: object) -> int:
+    """Delete submissions with everything that hangs on them: outbox rows, notes, history
+    (by their foreign keys). The one deletion of the retention purge and of a coordinator's
+    erasure, inside the caller's transaction; `where` is a literal condition."""
+    return conn.execute(f"DELETE FROM submissions WHERE {where}", params).rowcount  # noqa: S608

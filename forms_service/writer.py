@@ -17,12 +17,12 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from . import store
+from . import schema, store, submissions
 
 log = logging.getLogger("forms_service.store")
 
 
-def encode_batch(subs: list[store.NewSubmission]) -> bytes:
+def encode_batch(subs: list[submissions.NewSubmission]) -> bytes:
     """One line of JSON; ASCII, so any text a volunteer sent goes through unchanged."""
     rows = [
         [sub.form, sub.data, sub.idempotency_key, sub.acknowledge_hash, sub.prefix] for sub in subs
@@ -30,11 +30,13 @@ def encode_batch(subs: list[store.NewSubmission]) -> bytes:
     return json.dumps(rows).encode() + b"\n"
 
 
-def decode_batch(line: bytes) -> list[store.NewSubmission]:
-    return [store.NewSubmission(*row) for row in json.loads(line)]
+def decode_batch(line: bytes) -> list[submissions.NewSubmission]:
+    return [submissions.NewSubmission(*row) for row in json.loads(line)]
 
 
-def decode_reply(line: bytes, expected: int) -> list[store.Accepted] | list[store.StoreUnavailable]:
+def decode_reply(
+    line: bytes, expected: int
+) -> list[submissions.Accepted] | list[store.StoreUnavailable]:
     """The writer's answer for a batch of `expected` submissions; ValueError if it is not one."""
     if not line:
         raise ValueError("the writer process ended")
@@ -42,7 +44,7 @@ def decode_reply(line: bytes, expected: int) -> list[store.Accepted] | list[stor
         reply = json.loads(line)
         if "error" in reply:
             return [store.StoreUnavailable(reply["error"]) for _ in range(expected)]
-        stored = [store.Accepted(*outcome) for outcome in reply["stored"]]
+        stored = [submissions.Accepted(*outcome) for outcome in reply["stored"]]
     except (KeyError, TypeError) as exc:
         raise ValueError(f"not an answer: {type(exc).__name__}") from None
     if len(stored) != expected:
@@ -58,11 +60,11 @@ class Writer:
         self._window = duplicate_window
         self._conn: sqlite3.Connection | None = None
 
-    def commit(self, subs: list[store.NewSubmission]) -> dict[str, object]:
+    def commit(self, subs: list[submissions.NewSubmission]) -> dict[str, object]:
         try:
             conn = self._connection()
             with store.transaction(conn):
-                outcomes = store.insert_batch(conn, subs, store.now(), self._window)
+                outcomes = submissions.insert_batch(conn, subs, store.now(), self._window)
         except sqlite3.Error as exc:
             log.error("could not store %d submission(s): %s", len(subs), exc)
             self._drop_connection()
@@ -73,7 +75,7 @@ class Writer:
         if self._conn is None:
             conn = store.connect(self._path)
             try:
-                store.migrate(conn)
+                schema.migrate(conn)
             except sqlite3.Error:
                 conn.close()
                 raise

@@ -16,7 +16,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from forms_service import store  # noqa: E402
+from forms_service import schema, store, submissions  # noqa: E402
 from forms_service.desk import signin  # noqa: E402
 from tests.browser import launch  # noqa: E402
 from tests.support import Service  # noqa: E402
@@ -38,16 +38,16 @@ INVENTED = [
 def demo_database(path: Path) -> str:
     """Invented volunteers, oldest first; returns a session id for the coordinator."""
     conn = store.connect(path)
-    store.migrate(conn)
+    schema.migrate(conn)
     now = time.time()
     for name, areas, days, status in reversed(INVENTED):
         first = name.split()[0].lower()
-        sub = store.NewSubmission(
+        sub = submissions.NewSubmission(
             "volunteer",
             {"name": name, "email": f"{first}@example.com", "help": areas, "consent": "yes"},
         )
         with store.transaction(conn):
-            [done] = store.insert_batch(conn, [sub], now - days * 86400, 0)
+            [done] = submissions.insert_batch(conn, [sub], now - days * 86400, 0)
             conn.execute(
                 "UPDATE submissions SET status = ? WHERE reference = ?", (status, done.reference)
             )

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from forms_service import retention, store
+from forms_service import retention, schema, store, submissions
 from forms_service.forms import CONTACT, FORMS
 from forms_service.settings import Settings, SettingsError
 from forms_service.validation import validate
@@ -196,14 +196,14 @@ def test_contact_retention_is_a_setting_of_its_own():
 
 def test_each_form_is_purged_after_its_own_period(tmp_path):
     conn = store.connect(tmp_path / "forms.sqlite3")
-    store.migrate(conn)
+    schema.migrate(conn)
     now = time.time()
 
     def add(form: str, days_old: int) -> str:
         data = {"message": f"{form} {days_old}", "ways": ["email"], "email": "a@example.com"}
-        sub = store.NewSubmission(form, data, prefix=FORMS[form].prefix)
+        sub = submissions.NewSubmission(form, data, prefix=FORMS[form].prefix)
         with store.transaction(conn):
-            [done] = store.insert_batch(conn, [sub], now - days_old * 86400, 0)
+            [done] = submissions.insert_batch(conn, [sub], now - days_old * 86400, 0)
         return done.reference
 
     refs = {(form, days): add(form, days) for form in FORMS for days in (10, 40, 100)}

@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from forms_service import store
+from forms_service import schema
 
 from .desk import sign_in
 from .support import ROOT, Service, SmtpServer, html_part, text_part, valid_form, wait_until
@@ -347,7 +347,7 @@ def test_read_only_database_answers_503_and_never_2xx(start_service, smtp, small
 
 def test_schema_version_is_recorded(service: Service):
     post(service)
-    assert service.rows("PRAGMA user_version") == [(len(store.MIGRATIONS),)]
+    assert service.rows("PRAGMA user_version") == [(len(schema.MIGRATIONS),)]
     assert service.rows("PRAGMA journal_mode") == [("wal",)]
 
 

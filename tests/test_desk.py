@@ -507,12 +507,12 @@ def test_summary_emails_carry_none_of_the_submitted_values(desk: Service, smtp: 
 def test_the_list_pages_filters_and_searches_without_putting_words_in_the_address(
     desk: Service, smtp: SmtpServer
 ) -> None:
-    from forms_service import store
+    from forms_service import store, submissions
 
     conn = store.connect(desk.database)
     with store.transaction(conn):
         subs = [
-            store.NewSubmission(
+            submissions.NewSubmission(
                 "volunteer",
                 {
                     "name": f"Person {i:03d}",
@@ -523,7 +523,7 @@ def test_the_list_pages_filters_and_searches_without_putting_words_in_the_addres
             )
             for i in range(120)
         ]
-        store.insert_batch(conn, subs, time.time() - 5 * 86400, 0)
+        submissions.insert_batch(conn, subs, time.time() - 5 * 86400, 0)
     conn.close()
     client = sign_in(desk, smtp)
     first = client.get("/desk/").text
@@ -545,16 +545,20 @@ def test_the_list_pages_filters_and_searches_without_putting_words_in_the_addres
 
 
 def test_the_daily_digest_sends_counts_and_links_only(start_service, smtp: SmtpServer) -> None:
-    from forms_service import store
+    from forms_service import store, submissions
 
     first = start_service(smtp.port)
     first.stop()  # the database now exists with its schema
     conn = store.connect(first.database)
     with store.transaction(conn):
-        old = store.NewSubmission("volunteer", {"name": "Digest Person", "email": "d@example.com"})
-        store.insert_batch(conn, [old], time.time() - 4 * 86400, 0)
-        new = store.NewSubmission("volunteer", {"name": "Fresh Person", "email": "f@example.com"})
-        store.insert_batch(conn, [new], time.time() - 3600, 0)
+        old = submissions.NewSubmission(
+            "volunteer", {"name": "Digest Person", "email": "d@example.com"}
+        )
+        submissions.insert_batch(conn, [old], time.time() - 4 * 86400, 0)
+        new = submissions.NewSubmission(
+            "volunteer", {"name": "Fresh Person", "email": "f@example.com"}
+        )
+        submissions.insert_batch(conn, [new], time.time() - 3600, 0)
         conn.execute("UPDATE outbox SET status = 'sent'")
     conn.close()
     desk = start_service(smtp.port, FORMS_DIGEST_HOUR="0", FORMS_TIMEZONE="Pacific/Kiritimati")

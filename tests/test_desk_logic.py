@@ -10,7 +10,17 @@ from types import SimpleNamespace
 
 import pytest
 
-from forms_service import clock, digest, keys, mailer, retention, store
+from forms_service import (
+    clock,
+    digest,
+    keys,
+    mailer,
+    mailqueue,
+    retention,
+    schema,
+    store,
+    submissions,
+)
 from forms_service.desk import queries, signin
 from forms_service.settings import Settings, SettingsError
 
@@ -27,15 +37,17 @@ VALUES = {
 @pytest.fixture
 def conn(tmp_path):
     connection = store.connect(tmp_path / "forms.sqlite3")
-    store.migrate(connection)
+    schema.migrate(connection)
     yield connection
     connection.close()
 
 
 def add(conn, count: int = 1, at: float | None = None, **data: object) -> list[str]:
-    subs = [store.NewSubmission("volunteer", {**VALUES, **data, "n": i}) for i in range(count)]
+    subs = [
+        submissions.NewSubmission("volunteer", {**VALUES, **data, "n": i}) for i in range(count)
+    ]
     with store.transaction(conn):
-        done = store.insert_batch(conn, subs, at or time.time(), 0)
+        done = submissions.insert_batch(conn, subs, at or time.time(), 0)
     return [a.reference for a in done]
 
 
@@ -71,7 +83,7 @@ def test_desk_settings_are_read_and_checked():
 
 
 def test_the_summary_email_holds_no_submitted_value_and_full_keeps_todays_email():
-    message = store.Message(1, "coordinators", 1, "V-ABCDEFGH", "volunteer", VALUES, 0.0)
+    message = mailqueue.Message(1, "coordinators", 1, "V-ABCDEFGH", "volunteer", VALUES, 0.0)
     summary = mailer.build(message, Settings(desk_url="https://f.example.org/desk/"))
     raw = summary.as_bytes()
     for key in ("name", "email", "phone", "message"):
@@ -172,7 +184,7 @@ def test_retention_purge_takes_notes_and_history_with_the_submission(conn):
     queries.add_note(conn, sub, "a note", "c@example.org", time.time())
     queries.set_status(conn, sub, "contacted", "c@example.org", time.time())
     conn.execute("UPDATE outbox SET status = 'sent'")
-    assert store.purge(conn, "volunteer", time.time() - 90 * 86400).submissions == 1
+    assert retention.purge_form(conn, "volunteer", time.time() - 90 * 86400).submissions == 1
     for table in ("submissions", "outbox", "notes", "history"):
         assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0  # noqa: S608
 
@@ -181,13 +193,13 @@ def test_erase_deletes_the_acknowledgement_record_and_files_of_that_person_only(
     settings = Settings(database=tmp_path / "forms.sqlite3", mail_dir=tmp_path / "mail")
     key = keys.service_key(settings.database)
     subs = [
-        store.NewSubmission(
+        submissions.NewSubmission(
             "volunteer", {**VALUES, "email": e}, acknowledge_hash=keys.address_hash(key, e)
         )
         for e in ("ottoline@example.com", "other@example.com")
     ]
     with store.transaction(conn):
-        [gone, kept] = store.insert_batch(conn, subs, time.time(), 0)
+        [gone, kept] = submissions.insert_batch(conn, subs, time.time(), 0)
     settings.mail_dir.mkdir()
     for reference in (gone.reference, kept.reference):
         (settings.mail_dir / f"{reference}.coordinators_at_example.org.eml").write_text("x")

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.datastructures import MultiDict
 
-from forms_service import mailer, store
+from forms_service import mailer, mailqueue, schema, store, submissions
 from forms_service.addresses import ascii_form, shown
 from forms_service.forms import VOLUNTEER
 from forms_service.outbox import Worker
@@ -44,7 +44,7 @@ ENCODED_WORDS = [
 
 def stored_as_an_older_version_would(service: Service, address: str, data: str = "") -> str:
     """A submission written straight into the database, as before intake refused it."""
-    reference = store.new_reference()
+    reference = submissions.new_reference()
     conn = store.connect(service.database)
     with store.transaction(conn):
         data = data or json.dumps(valid_form(name="Stored earlier", email=address))
@@ -150,13 +150,13 @@ def worker_settings(tmp_path: Path, smtp: SmtpServer | None = None, **overrides)
 
 
 def submit(conn: sqlite3.Connection, email_address: str, acknowledge: bool = False) -> str:
-    sub = store.NewSubmission(
+    sub = submissions.NewSubmission(
         "volunteer",
         validate(VOLUNTEER, MultiDict(valid_form(email=email_address))).data,
         acknowledge_hash=email_address if acknowledge else None,
     )
     with store.transaction(conn):
-        (accepted,) = store.insert_batch(conn, [sub], store.now(), 0)
+        (accepted,) = submissions.insert_batch(conn, [sub], store.now(), 0)
     return accepted.reference
 
 
@@ -184,7 +184,7 @@ class DiesOnce:
 def test_a_worker_thread_that_stops_is_started_again(tmp_path: Path):
     settings = worker_settings(tmp_path)
     conn = store.connect(settings.database)
-    store.migrate(conn)
+    schema.migrate(conn)
     transport = DiesOnce(mailer.FileTransport(settings.mail_dir))
     worker = Worker(settings, transport)
     submit(conn, "first@example.com")
@@ -219,7 +219,7 @@ def test_one_message_refused_for_now_does_not_hold_up_the_others(tmp_path, smtp:
     smtp.inbox.refuse_recipients["stuck@example.com"] = "451 4.2.0 Mailbox busy"
     settings = worker_settings(tmp_path, smtp)
     conn = store.connect(settings.database)
-    store.migrate(conn)
+    schema.migrate(conn)
     submit(conn, "stuck@example.com", acknowledge=True)  # its acknowledgement is refused
     others = [submit(conn, f"v{i}@example.com") for i in range(3)]
     worker = Worker(settings)
@@ -287,7 +287,7 @@ def test_the_email_carries_exactly_the_validated_reply_to(address: str):
     expected = (local, domain.encode("idna").decode())
     # Reply-To of the coordinators' email, To of the volunteer's acknowledgement
     for kind, header in (("coordinators", "Reply-To"), ("acknowledgement", "To")):
-        message = store.Message(1, kind, 1, "V-TESTTEST", "volunteer", result.data, 0.0)
+        message = mailqueue.Message(1, kind, 1, "V-TESTTEST", "volunteer", result.data, 0.0)
         built = mailer.build(message, Settings(email_details="full"))
         parsed = email.message_from_bytes(built.as_bytes(), policy=default)
         (value,) = parsed.get_all(header)
@@ -307,7 +307,7 @@ def test_text_direction_controls_are_refused_on_one_line_and_inert_in_the_email(
         assert field in result.errors
     result = validate(VOLUNTEER, MultiDict(valid_form(message=f"pay {control}gnp.exe")))
     assert result.ok and result.data["message"] == f"pay {control}gnp.exe"  # stored as typed
-    message = store.Message(1, "coordinators", 1, "V-TESTTEST", "volunteer", result.data, 0.0)
+    message = mailqueue.Message(1, "coordinators", 1, "V-TESTTEST", "volunteer", result.data, 0.0)
     built = mailer.build(message, Settings(email_details="full"))
     for part in ("plain", "html"):
         body = built.get_body((part,)).get_content()
@@ -399,7 +399,7 @@ def test_two_workers_and_a_slow_server_send_each_email_once(tmp_path, smtp: Smtp
     smtp.inbox.stall_seconds = 0.3  # slow but healthy: well within the 1 s timeout
     settings = worker_settings(tmp_path, smtp, smtp_timeout=1)  # lease 8 s; the batch lasts 18
     conn = store.connect(settings.database)
-    store.migrate(conn)
+    schema.migrate(conn)
     for i in range(60):
         submit(conn, f"v{i}@example.com")
     workers = [Worker(settings), Worker(settings)]
@@ -428,7 +428,7 @@ def test_a_coordinator_refused_for_now_gets_the_email_later_and_no_one_twice(
     coordinators = ("coordinators@example.org", "second@example.org")
     settings = worker_settings(tmp_path, smtp, coordinators=coordinators)
     conn = store.connect(settings.database)
-    store.migrate(conn)
+    schema.migrate(conn)
     reference = submit(conn, "ada@example.com")
     worker = Worker(settings)
     worker.deliver_batch(conn)
