@@ -18,7 +18,7 @@ from typing import TextIO
 
 from email_validator import EmailNotValidError, validate_email
 
-from . import mailer, mailqueue, overview, retention, schema, store
+from . import emails, mailqueue, overview, retention, schema, sending, store
 from .desk import signin
 from .export import csv_document, when
 from .forms import FORMS, VOLUNTEER
@@ -114,7 +114,7 @@ def cmd_list(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
         reason = f"  ({row['last_error']})" if row["last_error"] else ""
         print(
             f"{row['id']:>6}  {row['reference']}  {when(row['created_at'])}  "
-            f"{row['status'] or '-':<8} {mailer.inert(data.get('name', ''))}"
+            f"{row['status'] or '-':<8} {emails.inert(data.get('name', ''))}"
             f" <{data.get('email', '')}>{reason}",
             file=out,
         )
@@ -140,7 +140,7 @@ def cmd_show(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     for field in form.fields:
         value = data.get(field.name, "")
         shown = ", ".join(value) if isinstance(value, list) else value
-        print(f"{field.label}: {mailer.inert(shown)}", file=out)
+        print(f"{field.label}: {emails.inert(shown)}", file=out)
     return 0
 
 
@@ -286,10 +286,10 @@ def cmd_send_test_email(settings: Settings, args: argparse.Namespace, out: TextI
     msg["Date"] = formatdate()
     msg["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2])
     msg.set_content("If you can read this, the volunteer form can send email to coordinators.\n")
-    transport = mailer.transport_for(settings)
+    transport = sending.transport_for(settings)
     try:
         note = transport.send(msg)
-    except (mailer.TemporaryFailure, mailer.PermanentFailure) as exc:
+    except (sending.TemporaryFailure, sending.PermanentFailure) as exc:
         print(f"Could not send: {exc}", file=sys.stderr)
         return 1
     finally:

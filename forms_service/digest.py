@@ -14,7 +14,8 @@ from email.policy import SMTP
 from email.utils import formatdate, make_msgid
 
 from . import clock, store
-from .mailer import ORGANISATION, PermanentFailure, TemporaryFailure, Transport
+from .emails import ORGANISATION
+from .sending import PermanentFailure, TemporaryFailure, Transport
 from .settings import Settings
 
 

@@ -10,8 +10,8 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
+from .emails import inert
 from .forms import Field
-from .mailer import inert
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -25,7 +25,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import digest, mailer, mailqueue, retention, store
+from . import digest, emails, mailqueue, retention, sending, store
 from .settings import Settings
 
 log = logging.getLogger("forms_service.outbox")
@@ -65,9 +65,9 @@ def backoff(attempts: int, base: float) -> float:
 class Worker:
     """A thread that delivers the outbox; several processes may run one each safely."""
 
-    def __init__(self, settings: Settings, transport: mailer.Transport | None = None) -> None:
+    def __init__(self, settings: Settings, transport: sending.Transport | None = None) -> None:
         self.settings = settings
-        self.transport = transport or mailer.transport_for(settings)
+        self.transport = transport or sending.transport_for(settings)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = self._new_thread()
@@ -91,7 +91,7 @@ class Worker:
 
     @property
     def stuck(self) -> bool:
-        """Every attempt is bounded (mailer), so one past the lease is a fault to report."""
+        """Every attempt is bounded (sending.py), so one past the lease is a fault to report."""
         since = self._sending_since
         return since is not None and time.monotonic() - since > self.settings.lease_seconds
 
@@ -218,7 +218,7 @@ class Worker:
         """Try one message and record the outcome; False when the server itself is down."""
         self._beat()
         try:
-            email = mailer.build(message, self.settings)
+            email = emails.build(message, self.settings)
         except Exception as exc:  # a row that makes no safe email is set aside
             reason = f"could not build the email: {type(exc).__name__}"
             mailqueue.mark_dead(conn, message.id, reason)
@@ -227,12 +227,12 @@ class Worker:
         self._sending_since = time.monotonic()
         try:
             note = self.transport.send(email, message.recipients)
-        except mailer.PermanentFailure as exc:
+        except sending.PermanentFailure as exc:
             self._failures = 0  # the server answered: it is up
             mailqueue.mark_dead(conn, message.id, str(exc))
             log.error("%s %s: dead letter (%s)", message.reference, message.kind, exc)
-        except mailer.TemporaryFailure as exc:
-            to = exc.recipients if isinstance(exc, mailer.RecipientsRefusedForNow) else None
+        except sending.TemporaryFailure as exc:
+            to = exc.recipients if isinstance(exc, sending.RecipientsRefusedForNow) else None
             self._retry_or_give_up(conn, message, str(exc), to)
             if exc.server_down:
                 self._failures += 1
@@ -299,5 +299,5 @@ class Worker:
         try:
             if digest.send_if_due(conn, self.settings, self.transport, now):
                 log.info("daily digest sent to the coordinators")
-        except (mailer.TemporaryFailure, mailer.PermanentFailure) as exc:
+        except (sending.TemporaryFailure, sending.PermanentFailure) as exc:
             log.warning("daily digest not sent (%s): trying again later", exc)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from forms_service import mailer
+from forms_service import emails
 from forms_service.words import LANGUAGES, say
 
 from .support import ROOT
@@ -74,7 +74,7 @@ def test_policies_not_in_the_article_are_marked_to_confirm():
 def test_the_acknowledgements_promise_no_reply_time():
     """An email cannot carry a [to confirm] marker, so it names no time the organization
     has not stated (the coordinators have not agreed to one)."""
-    for text in (mailer.ACK_TEXT, mailer.PRIVATE_ACK_TEXT):
+    for text in (emails.ACK_TEXT, emails.PRIVATE_ACK_TEXT):
         for lang in LANGUAGES:
             assert not REPLY_TIME.search(say(text, lang)), (lang, say(text, lang))
 

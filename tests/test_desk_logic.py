@@ -13,8 +13,8 @@ import pytest
 from forms_service import (
     clock,
     digest,
+    emails,
     keys,
-    mailer,
     mailqueue,
     retention,
     schema,
@@ -84,14 +84,14 @@ def test_desk_settings_are_read_and_checked():
 
 def test_the_summary_email_holds_no_submitted_value_and_full_keeps_todays_email():
     message = mailqueue.Message(1, "coordinators", 1, "V-ABCDEFGH", "volunteer", VALUES, 0.0)
-    summary = mailer.build(message, Settings(desk_url="https://f.example.org/desk/"))
+    summary = emails.build(message, Settings(desk_url="https://f.example.org/desk/"))
     raw = summary.as_bytes()
     for key in ("name", "email", "phone", "message"):
         assert str(VALUES[key]).encode() not in raw
     assert summary["Reply-To"] is None
     assert b"https://f.example.org/desk/submissions/V-ABCDEFGH" in raw
     assert b"Translation or interpreting" in raw
-    full = mailer.build(message, Settings(email_details="full"))
+    full = emails.build(message, Settings(email_details="full"))
     assert full["Reply-To"] == "ottoline@example.com"
     assert "Ottoline Vandersteen" in full.get_body(("plain",)).get_content()
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.datastructures import MultiDict
 
-from forms_service import mailer, mailqueue, schema, store, submissions
+from forms_service import emails, mailqueue, schema, sending, store, submissions
 from forms_service.addresses import ascii_form, shown
 from forms_service.forms import VOLUNTEER
 from forms_service.outbox import Worker
@@ -166,7 +166,7 @@ THREAD_DIES = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadEx
 class DiesOnce:
     """A transport whose first send ends its thread, as an escaping BaseException would."""
 
-    def __init__(self, inner: mailer.Transport) -> None:
+    def __init__(self, inner: sending.Transport) -> None:
         self.inner = inner
         self.died = False
 
@@ -185,7 +185,7 @@ def test_a_worker_thread_that_stops_is_started_again(tmp_path: Path):
     settings = worker_settings(tmp_path)
     conn = store.connect(settings.database)
     schema.migrate(conn)
-    transport = DiesOnce(mailer.FileTransport(settings.mail_dir))
+    transport = DiesOnce(sending.FileTransport(settings.mail_dir))
     worker = Worker(settings, transport)
     submit(conn, "first@example.com")
     worker.start()
@@ -203,7 +203,7 @@ def test_readyz_is_503_while_delivery_is_not_running(tmp_path: Path):
     settings = worker_settings(tmp_path, poll_seconds=60.0, site_dir=tmp_path / "no-site")
     app = create_app(settings)
     worker = app.state.services.worker
-    worker.transport = DiesOnce(mailer.FileTransport(settings.mail_dir))
+    worker.transport = DiesOnce(sending.FileTransport(settings.mail_dir))
     with serving(app) as url, httpx.Client(base_url=url, timeout=10) as client:
         assert client.get("/api/readyz").status_code == 200
         headers = {"Origin": "http://127.0.0.1:8000", "Accept": "application/json"}
@@ -288,7 +288,7 @@ def test_the_email_carries_exactly_the_validated_reply_to(address: str):
     # Reply-To of the coordinators' email, To of the volunteer's acknowledgement
     for kind, header in (("coordinators", "Reply-To"), ("acknowledgement", "To")):
         message = mailqueue.Message(1, kind, 1, "V-TESTTEST", "volunteer", result.data, 0.0)
-        built = mailer.build(message, Settings(email_details="full"))
+        built = emails.build(message, Settings(email_details="full"))
         parsed = email.message_from_bytes(built.as_bytes(), policy=default)
         (value,) = parsed.get_all(header)
         (only,) = value.addresses
@@ -308,7 +308,7 @@ def test_text_direction_controls_are_refused_on_one_line_and_inert_in_the_email(
     result = validate(VOLUNTEER, MultiDict(valid_form(message=f"pay {control}gnp.exe")))
     assert result.ok and result.data["message"] == f"pay {control}gnp.exe"  # stored as typed
     message = mailqueue.Message(1, "coordinators", 1, "V-TESTTEST", "volunteer", result.data, 0.0)
-    built = mailer.build(message, Settings(email_details="full"))
+    built = emails.build(message, Settings(email_details="full"))
     for part in ("plain", "html"):
         body = built.get_body((part,)).get_content()
         assert f"pay [U+{ord(control):04X}]gnp.exe" in body and control not in body
@@ -361,7 +361,7 @@ def test_a_reply_trickled_byte_by_byte_ends_the_attempt_in_time(start_service):
 class HangsUntilReleased:
     """A transport whose first send does not return until the test says so."""
 
-    def __init__(self, inner: mailer.Transport) -> None:
+    def __init__(self, inner: sending.Transport) -> None:
         self.inner = inner
         self.release = threading.Event()
 
@@ -379,7 +379,7 @@ def test_readyz_is_503_while_delivery_is_stuck_in_one_attempt(tmp_path: Path):
     settings = worker_settings(tmp_path, smtp_timeout=0.2, site_dir=tmp_path / "no-site")
     app = create_app(settings)
     worker = app.state.services.worker
-    worker.transport = hang = HangsUntilReleased(mailer.FileTransport(settings.mail_dir))
+    worker.transport = hang = HangsUntilReleased(sending.FileTransport(settings.mail_dir))
     try:
         with serving(app) as url, httpx.Client(base_url=url, timeout=10) as client:
             headers = {"Origin": "http://127.0.0.1:8000", "Accept": "application/json"}

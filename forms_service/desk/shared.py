@@ -22,7 +22,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from .. import guard, mailer, store
+from .. import guard, sending, store
 from ..reading import BodyTooLarge, read_form
 from ..settings import Settings
 from . import queries, signin
@@ -67,10 +67,10 @@ class Desk:
         """Send without making the answer wait, so it takes as long whoever asked."""
 
         def send() -> None:
-            transport = mailer.transport_for(self.settings)
+            transport = sending.transport_for(self.settings)
             try:
                 transport.send(message)
-            except (mailer.TemporaryFailure, mailer.PermanentFailure) as exc:
+            except (sending.TemporaryFailure, sending.PermanentFailure) as exc:
                 log.error("sign-in link not sent: %s", exc)
             finally:
                 transport.close()

@@ -21,7 +21,7 @@ from email.policy import SMTP
 from email.utils import formatdate, make_msgid
 
 from .. import store
-from ..mailer import ORGANISATION
+from ..emails import ORGANISATION
 from ..settings import RateLimit, Settings
 
 LINK_MINUTES = 15
