@@ -16,7 +16,7 @@ import jwt
 from starlette.requests import Request
 
 from .settings import RateLimit, Settings, normalise_origin
-from .words import Words
+from .words import HOTLINE, Words, wait_of
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 MAX_TRACKED_CLIENTS = 50_000
@@ -53,25 +53,63 @@ class RateLimiter:
             self._hits.popitem(last=False)
         return 0.0
 
+    def give_back(self, client: str, at: float) -> None:
+        """Forget the post recorded for `client` at `at` (if still counted): it stored
+        nothing, so it must not use up anyone's chance to send."""
+        hits = self._hits.get(client)
+        if hits is None or at not in hits:
+            return
+        hits.remove(at)
+        if not hits:
+            del self._hits[client]
 
-def check(request: Request, settings: Settings, limiter: RateLimiter) -> None:
-    """Raise Refusal for the first limit the request breaks, in the documented order."""
+
+@dataclass
+class Place:
+    """A post's place in its client's count, held from the check while it is read and
+    validated, so that posts sent at once cannot all slip under the limit; given back
+    when the post ends unless `keep` was called. So only what is stored counts: a
+    person correcting mistakes, or a whole shelter behind one address, is not locked out."""
+
+    limiter: RateLimiter
+    client: str
+    at: float
+    kept: bool = False
+
+    def keep(self) -> None:
+        self.kept = True
+
+    def __enter__(self) -> Place:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if not self.kept:
+            self.limiter.give_back(self.client, self.at)
+
+
+TOO_MANY = Words(
+    "Too many forms were sent from your internet connection in a short time (on a shared"
+    " wifi, other people's forms count too). You can send yours again in {wait}. {hotline}",
+    es="Se enviaron demasiados formularios desde tu conexión a internet en poco tiempo (en"
+    " un wifi compartido, también cuentan los de otras personas). Podrás enviar el tuyo"
+    " otra vez en {wait}. {hotline}",
+)
+
+
+def check(request: Request, settings: Settings, limiter: RateLimiter) -> Place:
+    """Raise Refusal for the first limit the request breaks, in the documented order;
+    else hold the post's place in the rate limit (see Place)."""
     _check_size(request, settings)
     _check_type(request)
     _check_origin(request, settings)
     _check_proxy_signature(request, settings)
-    retry_after = limiter.hit(client_address(request, settings))
+    client, at = client_address(request, settings), time.monotonic()
+    retry_after = limiter.hit(client, at)
     if retry_after:
-        raise Refusal(
-            429,
-            Words(
-                "You have sent this form several times in a short while. "
-                "Please wait a little and try again.",
-                es="Enviaste este formulario varias veces en poco tiempo. "
-                "Espera un momento y vuelve a intentarlo.",
-            ),
-            {"Retry-After": str(int(retry_after) + 1)},
-        )
+        seconds = int(retry_after) + 1
+        message = TOO_MANY.format(wait=wait_of(seconds), hotline=HOTLINE)
+        raise Refusal(429, message, {"Retry-After": str(seconds)})
+    return Place(limiter, client, at)
 
 
 def _check_size(request: Request, settings: Settings) -> None:

@@ -92,13 +92,22 @@ async def form_resource(request: Request) -> Response:
 
 
 async def submit(request: Request, form: Form) -> Response:
+    """Check the post before reading it, then take it while holding its place in the
+    rate limit: the place is kept only for a post that is stored (or looks stored)."""
     services: Services = request.app.state.services
-    settings = services.settings
     try:
-        guard.check(request, settings, services.limiter)
-        posted = await read_form(request, settings)
+        place = guard.check(request, services.settings, services.limiter)
     except guard.Refusal as r:
         return refusal(request, r.status, NOT_TAKEN, r.message, form, **r.headers)
+    with place:
+        return await receive(request, form, services, place)
+
+
+async def receive(request: Request, form: Form, services: Services, place: guard.Place) -> Response:
+    """Read, validate and store one post; `place.keep()` marks the outcomes that count."""
+    settings = services.settings
+    try:
+        posted = await read_form(request, settings)
     except BodyTooLarge:
         message = guard.too_large_message(settings)
         return refusal(request, 413, TOO_LARGE, message, form)
@@ -117,6 +126,9 @@ async def submit(request: Request, form: Form) -> Response:
         return invalid(request, services, form, result.raw, result.errors)
 
     if posted.get(HONEYPOT):
+        # Counted as if stored: a robot then meets the same limit as a person, and
+        # nothing in the answers tells it that it was caught.
+        place.keep()
         log.info("form filled in the hidden field: answered as received, not stored")
         return accepted(request, form, submissions.new_reference(form.prefix))
     result.data[LANGUAGE_KEY] = lang
@@ -142,6 +154,8 @@ async def submit(request: Request, form: Form) -> Response:
     if outcome.conflict:
         log.info("%s repeat with different answers: refused", outcome.reference)
         return refusal(request, 409, ALREADY_SENT, ALREADY_SENT_MESSAGE, form)
+    if not outcome.duplicate:
+        place.keep()  # a repeat of a stored post was counted when it was first stored
     log.info(
         "%s %s", outcome.reference, "repeat, already stored" if outcome.duplicate else "stored"
     )

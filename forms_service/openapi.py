@@ -141,7 +141,7 @@ def _form_path(form: Form) -> dict[str, object]:
                         "text/html": {},
                     },
                 },
-                "429": _error("Too many posts from one client; see Retry-After."),
+                "429": _error("Too many forms stored from one client; see Retry-After."),
                 "503": _error("The database cannot be written; nothing was stored."),
             },
         },

@@ -45,6 +45,31 @@ class Words(str):
         return Words(str(self).lower(), **{k: v.lower() for k, v in self.translations.items()})
 
 
+HOTLINE = Words(
+    "If you need help now, call the National Human Trafficking Hotline at 1-888-373-7888,"
+    " text 233733, or use TTY 711.",
+    es="Si necesitas ayuda ahora, llama a la Línea Directa Nacional contra la Trata de"
+    " Personas al 1-888-373-7888, manda un mensaje de texto al 233733 o usa TTY 711.",
+)
+"""Where to turn while the service cannot take a form: a refusal that makes a person
+wait must not leave them without help (the numbers are the site's, mkdocs.yml)."""
+
+_MINUTE = Words("1 minute", es="1 minuto")
+_MINUTES = Words("{n} minutes", es="{n} minutos")
+_HOUR = Words("1 hour", es="1 hora")
+_HOURS = Words("{n} hours", es="{n} horas")
+
+
+def wait_of(seconds: int) -> Words:
+    """A wait as a person reads it: whole minutes under an hour, else whole hours, rounded
+    up, so that trying again after it works (a shorter word would be an untrue promise)."""
+    minutes = -(-seconds // 60)
+    if minutes < 60:
+        return _MINUTE if minutes <= 1 else _MINUTES.format(n=minutes)
+    hours = -(-seconds // 3600)
+    return _HOUR if hours == 1 else _HOURS.format(n=hours)
+
+
 def say(text: str, lang: str) -> str:
     """`text` in `lang`, or as written (English) where it has no such translation."""
     return getattr(text, "translations", {}).get(lang, str(text))

@@ -4,6 +4,7 @@ Spanish form in Spanish; and the check that lists Spanish pages behind their Eng
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
@@ -310,7 +311,11 @@ def test_spanish_429(start_service, smtp: SmtpServer):
         page = client.post(SPANISH_API, data=valid_form(name="Otra más"))
     assert first.status_code == 201
     assert second.status_code == page.status_code == 429
-    assert "Espera un momento" in second.json()["error"]
+    assert 3500 < int(second.headers["Retry-After"]) <= 3601
+    for words in (second.json()["error"], html.unescape(page.text)):
+        assert "Podrás enviar el tuyo otra vez en 1 hora." in words
+        assert "llama a la Línea Directa Nacional contra la Trata de Personas" in words
+        assert "1-888-373-7888, manda un mensaje de texto al 233733 o usa TTY 711" in words
     assert "No pudimos recibir tu formulario" in page.text
 
 

@@ -3,6 +3,7 @@ and proxy tokens are believed, which proxy secrets are refused at start-up."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 
@@ -17,6 +18,7 @@ from forms_service.settings import (
     Settings,
     SettingsError,
 )
+from forms_service.words import HOTLINE, say, wait_of
 
 from .support import ROOT
 
@@ -168,3 +170,37 @@ def test_random_proxy_secrets_are_taken():
 def test_the_placeholder_is_the_one_in_the_example_file():
     example = (ROOT / "deploy" / "forms-service.env.example").read_text()
     assert f"FORMS_PROXY_SECRET={EXAMPLE_PROXY_SECRET}\n" in example
+
+
+def test_a_place_given_back_frees_it_and_the_limiter_forgets_an_empty_client():
+    limiter = guard.RateLimiter(RateLimit(1, 3600))
+    with guard.Place(limiter, "203.0.113.5", 1.0):  # refused for a mistake
+        assert limiter.hit("203.0.113.5", 1.0) == 0.0
+        assert limiter.hit("203.0.113.5", 2.0) > 0  # held while the first is read
+    assert limiter._hits == {}
+    with guard.Place(limiter, "203.0.113.5", 3.0) as place:
+        limiter.hit("203.0.113.5", 3.0)
+        place.keep()  # stored
+    assert limiter.hit("203.0.113.5", 4.0) == 3600 - 1.0
+
+
+@pytest.mark.parametrize(
+    ("seconds", "english", "spanish"),
+    [
+        (1, "1 minute", "1 minuto"),
+        (61, "2 minutes", "2 minutos"),
+        (3540, "59 minutes", "59 minutos"),
+        (3571, "1 hour", "1 hora"),
+        (3601, "2 hours", "2 horas"),
+        (86400, "24 hours", "24 horas"),
+    ],
+)
+def test_a_wait_reads_in_whole_minutes_or_hours_rounded_up(seconds, english, spanish):
+    assert (str(wait_of(seconds)), say(wait_of(seconds), "es")) == (english, spanish)
+
+
+def test_the_hotline_the_service_names_is_the_sites():
+    numbers = re.search(r"hotline:\n(?:  .*\n)+", (ROOT / "mkdocs.yml").read_text())[0]
+    for key in ("call", "text", "tty"):
+        number = re.search(rf"^    {key}: \"?([\d-]+)", numbers, re.M)[1]
+        assert number in HOTLINE and number in say(HOTLINE, "es")

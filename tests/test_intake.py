@@ -75,9 +75,29 @@ def test_too_many_posts_from_one_client_get_429_with_retry_after(start_service, 
         ]
         last = client.post(API, data=valid_form(name="N9"), headers=JSON)
     assert codes == [201, 201, 201, 429]
-    assert int(last.headers["Retry-After"]) > 0
-    assert "wait a little" in last.json()["error"]
+    assert 3500 < int(last.headers["Retry-After"]) <= 3601
+    # the words say the same wait as Retry-After, and where to get help meanwhile
+    assert "You can send yours again in 1 hour." in last.json()["error"]
+    assert "1-888-373-7888, text 233733, or use TTY 711" in last.json()["error"]
     assert count(service) == 3
+
+
+def test_only_what_is_stored_counts_toward_the_rate_limit(start_service, smtp):
+    """Mistakes corrected, refusals and repeats use up nobody's chance to send;
+    a robot caught by the hidden field counts as if it had been stored."""
+    service = start_service(smtp.port, FORMS_RATE_LIMIT="3/hour")
+    repeat = valid_form(name="Once", idempotency_key="key-1")
+    with service.client() as client:
+
+        def post(form: dict[str, object], **headers: str) -> int:
+            return client.post(API, data=form, headers={**JSON, **headers}).status_code
+
+        codes = [post(valid_form(email="not an address")) for _ in range(5)]
+        codes.append(post(valid_form(message="x" * 70_000)))
+        codes += [post(repeat), post(repeat), post(valid_form(website="spam"))]
+        codes += [post(valid_form(name="Last")), post(valid_form(name="Too many"))]
+    assert codes == [422] * 5 + [413, 201, 201, 201, 201, 429]
+    assert count(service) == 2
 
 
 def post_as_forwarded_visitors(service: Service, count: int) -> list[int]:
