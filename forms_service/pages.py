@@ -25,6 +25,11 @@ _ATTR = re.compile(r'\b(href|src)="([^"]*)"')
 _CONFIG_PATH = re.compile(r'"(base|search)": "([^"]*)"')
 _ARTICLE = re.compile(r'(<article class="md-content__inner md-typeset">).*?(</article>)', re.S)
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+_SKIP = re.compile(r'(<a href=")#[^"]*(" class="md-skip">)')
+
+HEADING_ID = "what-happened"
+"""The message page's heading, where its "skip to content" link leads: the form page's
+own target (its first heading) is gone with the article the message replaces."""
 
 BACK_TO_FORM = Words("Back to the form", es="Volver al formulario")
 HOME = Words("Home page", es="Página de inicio")
@@ -87,11 +92,12 @@ class Pages:
     def message(self, form: Form, title: str, message: str, lang: str) -> str:
         """A page with a heading, a sentence and a way back to the form it is about."""
         body = (
-            f"<h1>{html.escape(title)}</h1>\n<p>{html.escape(message)}</p>\n"
+            f'<h1 id="{HEADING_ID}">{html.escape(title)}</h1>\n<p>{html.escape(message)}</p>\n'
             f'<p><a href="{in_edition(form.page, lang)}">{say(BACK_TO_FORM, lang)}</a> · '
             f'<a href="{in_edition(SITE_ROOT, lang)}">{say(HOME, lang)}</a></p>'
         )
         page = _ARTICLE.sub(
             lambda m: f"{m[1]}\n{body}\n{m[2]}", self.shells[form.slug, lang], count=1
         )
+        page = _SKIP.sub(rf"\g<1>#{HEADING_ID}\g<2>", page, count=1)
         return _TITLE.sub(lambda m: f"<title>{html.escape(title)}</title>", page, count=1)

@@ -73,6 +73,19 @@ def test_every_page_says_its_language(site_dir: Path, site_pages):
     assert '<html lang="es"' in (site_dir / "es" / "404.html").read_text(encoding="utf-8")
 
 
+MENU_BUTTON = re.compile(r'<label [^>]*aria-label="([^"]*)"[^>]*data-menu-button>')
+
+
+def test_every_page_names_its_menu_button_and_its_404_in_its_language(site_dir: Path, site_pages):
+    for path in site_pages:
+        word = "Menú" if path.startswith("/es/") else "Menu"
+        assert MENU_BUTTON.findall(page_html(site_dir, path)) == [word], path
+    for folder, title in (("", "We cannot find that page"), ("es", "No encontramos esa página")):
+        page = (site_dir / folder / "404.html").read_text(encoding="utf-8")
+        assert f"<title>{title} - The Mission</title>" in page
+        assert MENU_BUTTON.findall(page) == ["Menú" if folder else "Menu"]
+
+
 def test_every_switch_leads_to_the_same_page_in_the_other_language_and_back(
     site_dir: Path, site_pages
 ):
@@ -300,7 +313,19 @@ def test_spanish_refusals_413_415_403(service: Service):
     assert "solo acepta nuestro formulario" in wrong_type.text
     assert "Volver al formulario" in wrong_type.text
     assert 'href="/es/volunteer/"' in wrong_type.text
+    assert MENU_BUTTON.findall(wrong_type.text) == ["Menú"]
     assert foreign.status_code == 403 and "desde nuestro propio sitio" in foreign.json()["error"]
+
+
+SKIP_LINK = re.compile(r'<a href="#([^"]+)" class="md-skip">')
+
+
+@pytest.mark.parametrize("api", [API, SPANISH_API])
+def test_the_skip_link_of_a_refusal_page_leads_to_its_heading(service: Service, api: str):
+    with service.client() as client:
+        page = client.post(api, content=b"name=x", headers={"Content-Type": "text/plain"}).text
+    target = SKIP_LINK.search(page)[1]
+    assert re.search(rf'<h1 id="{target}">', page), target
 
 
 def test_spanish_429(start_service, smtp: SmtpServer):
