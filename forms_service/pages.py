@@ -87,7 +87,8 @@ class Pages:
         before, _, rest = self.shells[form.slug, lang].partition(render.START)
         _, _, after = rest.partition(render.END)
         page = before + render.form_html(form, values, errors, lang) + after
-        return _TITLE.sub(lambda m: f"<title>Error: {m[1]}</title>", page, count=1)
+        error = say(render.CHROME["error"], lang)
+        return _TITLE.sub(lambda m: f"<title>{error} {m[1]}</title>", page, count=1)
 
     def message(self, form: Form, title: str, message: str, lang: str) -> str:
         """A page with a heading, a sentence and a way back to the form it is about."""

@@ -23,7 +23,7 @@ CHROME = {
     "problem": Words("There is a problem", es="Hay un problema"),
     "required": Words("(required)", es="(obligatorio)"),
     "optional": Words("(optional)", es="(opcional)"),
-    "error": Words("Error:", es="Error:"),
+    "error": Words("Error:", es="Error:"),  # also before the title of a page with errors
     "trap": Words("Leave this field empty", es="Deja este campo vacío"),
     "privacy": Words(
         'Read <a href="{href}">what we do with your answers</a> on our privacy page.',

@@ -1,7 +1,9 @@
 /* A form of the site (volunteer, contact), improved when JavaScript runs. Without it the form posts
  * as usual and the server answers with the thank-you page or the form with
  * its errors. With it: one submission per click (an idempotency key and a
- * busy button), errors shown in place, focus moved to the summary. */
+ * busy button), errors shown in place, focus moved to the summary, and the
+ * page's title begins with "Error:" while errors show, as the server's page
+ * with errors does, so a tab or a re-read title says the send failed. */
 (function () {
   "use strict";
   var form = document.querySelector("[data-form]");
@@ -16,6 +18,14 @@
   var keyInput = form.querySelector("input[name=idempotency_key]");
   var buttonLabel = button.textContent;
   var sending = false;
+  var ERROR_PREFIX = words.error + " ";
+  // the title without the prefix, also when the server's page with errors set it
+  var plainTitle = document.title.indexOf(ERROR_PREFIX) === 0
+    ? document.title.slice(ERROR_PREFIX.length) : document.title;
+
+  function markTitle(failed) {
+    document.title = (failed ? ERROR_PREFIX : "") + plainTitle;
+  }
 
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -36,6 +46,7 @@
   function clearErrors() {
     summaryList.textContent = "";
     summary.hidden = true;
+    markTitle(false);
     form.querySelectorAll(".vf-field--error").forEach(function (el) {
       el.classList.remove("vf-field--error");
     });
@@ -100,6 +111,7 @@
 
   function showSummary() {
     summary.hidden = false;
+    markTitle(true);
     summary.focus();
   }
 
@@ -135,6 +147,7 @@
       })
       .then(function (result) {
         if (result.status === 201) {
+          clearErrors();
           status.textContent = words.received;
           window.location.assign(THANKS);
           return;
