@@ -9,21 +9,58 @@ the client gets a 408 or 431 and the connection closes. At most one read past th
 is ever held: each read is counted, up to the blank line that ends the headers, before
 it is parsed, so headers that arrive in one read are bounded too. Headers that arrive
 whole in one read, the usual case, start no timer.
+
+The 408 and 431 speak the language of the page the request came from (`?lang=es` in
+its target, as the form posts), read from the first bytes of the request kept for
+that. They are plain text, not one of the site's pages: the headers are not parsed,
+so what the client accepts is unknown, and a page without the site's quick exit and
+scripts, which live in the app, would be the only page of the site without them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from urllib.parse import parse_qs, urlsplit
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from .words import HOTLINE, Words, language, say
+
 log = logging.getLogger("forms_service.http")
 
+HEAD_BYTES = 1024
+"""How much of a request's start is kept to find its language: the request line of a
+form's post (`POST /api/forms/contact?lang=es HTTP/1.1`) is far shorter."""
+
+TOO_SLOW = Words(
+    "We could not take your request: it arrived too slowly, and we stopped waiting."
+    " Please check your connection, go back and try again. {hotline}",
+    es="No pudimos recibir tu solicitud: llegó demasiado despacio y dejamos de esperar."
+    " Revisa tu conexión, vuelve a la página anterior e inténtalo de nuevo. {hotline}",
+).format(hotline=HOTLINE)
+TOO_LARGE = Words(
+    "We could not take your request: your browser sent more extra information with it"
+    " (such as cookies) than we accept. Please go back and try again in a private"
+    " window or another browser. {hotline}",
+    es="No pudimos recibir tu solicitud: tu navegador envió con ella más información"
+    " adicional (como cookies) de la que aceptamos. Vuelve a la página anterior e"
+    " inténtalo de nuevo en una ventana privada o en otro navegador. {hotline}",
+).format(hotline=HOTLINE)
+
 REFUSALS = {
-    408: b"408 Request Timeout",
-    431: b"431 Request Header Fields Too Large",
+    408: (b"408 Request Timeout", "request headers too slow", TOO_SLOW),
+    431: (b"431 Request Header Fields Too Large", "request headers too large", TOO_LARGE),
 }
+
+
+def language_of_head(head: bytes) -> str:
+    """The `lang` of a request's target, from the start of its request line."""
+    parts = head.split(b"\r\n", 1)[0].split(b" ")
+    if len(parts) < 2:
+        return language(None)
+    query = urlsplit(parts[1].decode("latin-1")).query
+    return language((parse_qs(query).get("lang") or [None])[-1])
 
 
 class BoundedHeaders(HttpToolsProtocol):
@@ -37,6 +74,7 @@ class BoundedHeaders(HttpToolsProtocol):
         self._in_headers = False
         self._between_requests = True
         self._header_bytes = 0
+        self._head = b""
         self._header_clock: asyncio.TimerHandle | None = None
         self._start_header_clock()  # a connection that sends nothing is bounded too
 
@@ -58,13 +96,16 @@ class BoundedHeaders(HttpToolsProtocol):
         super().on_message_complete()
         self._between_requests = True
         self._header_bytes = 0
+        self._head = b""
 
     def data_received(self, data: bytes) -> None:
         if self._between_requests or self._in_headers:
+            if len(self._head) < HEAD_BYTES:
+                self._head += data[: HEAD_BYTES - len(self._head)]
             end = data.find(b"\r\n\r\n")
             self._header_bytes += end if end >= 0 else len(data)
             if self._header_bytes > self.max_header_bytes:
-                self._refuse(431, "Request headers too large.")
+                self._refuse(431)
                 return
         super().data_received(data)
         if not self._in_headers or self.transport.is_closing():
@@ -73,27 +114,31 @@ class BoundedHeaders(HttpToolsProtocol):
             self._start_header_clock()
 
     def _start_header_clock(self) -> None:
-        self._header_clock = self.loop.call_later(
-            self.header_timeout, self._refuse, 408, "Request headers too slow."
-        )
+        self._header_clock = self.loop.call_later(self.header_timeout, self._refuse, 408)
 
     def _stop_header_clock(self) -> None:
         if self._header_clock is not None:
             self._header_clock.cancel()
             self._header_clock = None
 
-    def _refuse(self, status: int, message: str) -> None:
+    def _refuse(self, status: int) -> None:
         """Answer with `status` and close; a response already under way is just cut off."""
         self._stop_header_clock()
         if self.transport.is_closing():
             return
-        log.info("closed a connection: %s", message.lower().rstrip("."))
+        status_line, reason, words = REFUSALS[status]
+        log.info("closed a connection: %s", reason)
         if self.cycle is None or self.cycle.response_complete:
-            body = message.encode()
+            lang = language_of_head(self._head)
+            body = say(words, lang).encode()
             self.transport.write(
-                b"HTTP/1.1 " + REFUSALS[status] + b"\r\ncontent-type: text/plain; charset=utf-8"
-                b"\r\ncontent-length: " + str(len(body)).encode() + b"\r\nconnection: close"
-                b"\r\n\r\n" + body
+                b"HTTP/1.1 " + status_line + b"\r\ncontent-type: text/plain; charset=utf-8"
+                b"\r\ncontent-language: "
+                + lang.encode()
+                + b"\r\ncontent-length: "
+                + str(len(body)).encode()
+                + b"\r\nconnection: close\r\n\r\n"
+                + body
             )
         self.transport.close()
 

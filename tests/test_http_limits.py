@@ -8,6 +8,8 @@ import time
 import psutil
 import pytest
 
+from forms_service.http import language_of_head
+
 from .support import Service, valid_form
 from .test_delivery import post
 
@@ -61,26 +63,69 @@ def test_headers_over_the_cap_get_431_even_when_their_last_read_completes_them(
     assert answer.startswith(b"HTTP/1.1 431 ")
 
 
+def answer_parts(answer: bytes) -> tuple[bytes, str]:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return head, body.decode()
+
+
+@pytest.mark.parametrize(
+    ("target", "lang", "words"),
+    [
+        (b"/api/forms/contact?lang=es", b"es", "tu navegador envió con ella más información"),
+        (b"/api/forms/contact", b"en", "your browser sent more extra information"),
+    ],
+)
+def test_a_431_speaks_the_language_of_the_form_and_names_the_hotline(
+    limited: Service, target: bytes, lang: bytes, words: str
+):
+    cookies = b"Cookie: " + b"a" * 20_000 + b"\r\n"  # a sister site's, for the whole domain
+    request = b"POST " + target + b" HTTP/1.1\r\nHost: x\r\n" + cookies + b"\r\n"
+    with socket.create_connection(("127.0.0.1", limited.port), timeout=5) as sock:
+        sock.sendall(request)
+        head, body = answer_parts(read_answer(sock))
+    assert head.startswith(b"HTTP/1.1 431 ")
+    assert b"\r\ncontent-language: " + lang + b"\r\n" in head
+    assert words in body and "1-888-373-7888" in body and "TTY 711" in body
+
+
+@pytest.mark.parametrize(
+    ("head", "lang"),
+    [
+        (b"POST /api/forms/contact?lang=es HTTP/1.1\r\nHost: x", "es"),
+        (b"POST /api/forms/contact?x=1&lang=es", "es"),  # the line still arriving
+        (b"POST /api/forms/contact?lang=es&lang=en HTTP/1.1", "en"),  # the last, as Starlette
+        (b"POST /api/forms/contact?lang=fr HTTP/1.1", "en"),
+        (b"POST /api/forms/contact?lang=e", "en"),  # cut off
+        (b"\xff\xfe garbage", "en"),
+        (b"", "en"),
+    ],
+)
+def test_the_language_of_a_request_is_read_from_its_first_bytes(head: bytes, lang: str):
+    assert language_of_head(head) == lang
+
+
 def test_headers_that_trickle_in_get_408_after_the_header_timeout(limited: Service):
     started = time.monotonic()
     with socket.create_connection(("127.0.0.1", limited.port), timeout=10) as sock:
-        sock.sendall(b"GET /api/healthz HTTP/1.1\r\nHost: x\r\n")
+        sock.sendall(b"POST /api/forms/contact?lang=es HTTP/1.1\r\nHost: x\r\n")
         try:
             for _ in range(40):  # one header byte every quarter second: under any size cap
                 sock.sendall(b"X")
                 time.sleep(0.25)
         except (BrokenPipeError, ConnectionResetError):
             pass
-        answer = read_answer(sock)
-    assert answer.startswith(b"HTTP/1.1 408 ")
+        head, body = answer_parts(read_answer(sock))
+    assert head.startswith(b"HTTP/1.1 408 ")
     assert time.monotonic() - started < 6
+    assert "llegó demasiado despacio" in body and "1-888-373-7888" in body
 
 
 def test_a_connection_that_sends_nothing_is_closed(limited: Service):
     with socket.create_connection(("127.0.0.1", limited.port), timeout=10) as sock:
         started = time.monotonic()
-        answer = read_answer(sock)
-    assert answer.startswith(b"HTTP/1.1 408 ") and time.monotonic() - started < 5
+        head, body = answer_parts(read_answer(sock))
+    assert head.startswith(b"HTTP/1.1 408 ") and time.monotonic() - started < 5
+    assert "arrived too slowly" in body  # nothing says which language: the default
 
 
 def test_ordinary_requests_pass_on_a_kept_alive_connection(limited: Service):
