@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from .. import clock, store
 from ..forms import FORMS, STATUSES, Form
-from ..words import LANGUAGE_KEY, language, say
+from ..words import LANGUAGE_KEY, NAMES, language, say
 
 PAGE_SIZE = 50
+TYPED = frozenset({"text", "textarea"})
+"""The kinds of field whose value is the person's own words, in their language."""
 COUNT_LIMIT = 1000
 # For each form with areas of help, the JSON path of that field, chosen inside SQL.
 _AREAS_PATH = "CASE s.form {} ELSE NULL END".format(
@@ -66,10 +68,28 @@ class Submission:
         return {**dict(self.form.statuses), self.status: STATUSES.get(self.status, self.status)}
 
     @property
-    def reach(self) -> list[tuple[str, str]]:
-        """How and when it is safe to reply, as the person chose (label, value)."""
-        rows = self.form.field_rows(self.data)
-        return [row for f, row in rows if f.name in self.form.reach]
+    def language(self) -> str:
+        """The language they wrote in (the site's first for those stored before it was noted)."""
+        return language(str(self.data.get(LANGUAGE_KEY)))
+
+    @property
+    def language_name(self) -> str:
+        return NAMES[self.language]
+
+    def rows(self, names: Collection[str] = ()) -> list[tuple[str, str, str]]:
+        """(label, value, lang) in form order, of the fields `names` only when given: lang
+        is the language they wrote in for the words they typed, so a screen reader reads
+        them in it; "" for the desk's own words (choices, yes or no), which are English."""
+        return [
+            (label, value, self.language if f.kind in TYPED and value != "-" else "")
+            for f, (label, value) in self.form.field_rows(self.data)
+            if not names or f.name in names
+        ]
+
+    @property
+    def reach(self) -> list[tuple[str, str, str]]:
+        """How and when it is safe to reply, as the person chose, as `rows` gives them."""
+        return self.rows(self.form.reach)
 
     @property
     def may_email(self) -> bool:
@@ -80,7 +100,7 @@ class Submission:
     @property
     def reply_subject(self) -> str:
         """The subject of a reply, in the language the person wrote in."""
-        return say(self.form.reply_subject, language(str(self.data.get(LANGUAGE_KEY))))
+        return say(self.form.reply_subject, self.language)
 
     def days_waiting(self, now: float) -> int | None:
         """Whole days since it arrived, while nobody has answered it yet."""

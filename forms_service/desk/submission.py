@@ -58,7 +58,6 @@ async def detail(
         session=session,
         sub=sub,
         statuses=sub.statuses,
-        rows=sub.form.readable(sub.data),
         notes=notes,
         history=history,
         mailto=f"mailto:{quote(ascii_form(sub.email), safe='@')}?subject={subject}"
