@@ -106,8 +106,8 @@ class Form:
         return [field.labels.get(v, v) for v in chosen]
 
     def readable(self, data: Mapping[str, object]) -> list[tuple[str, str]]:
-        """(label, value) in form order, choices shown in the words the volunteer saw; first
-        the language they wrote in, so the email and the desk both show it."""
+        """(label, value) in form order, choices shown in the words the volunteer saw, as the
+        coordinators' email lists them; first the language they wrote in."""
         rows = []
         if lang := data.get(LANGUAGE_KEY):
             name = NAMES.get(str(lang), str(lang))
@@ -273,12 +273,6 @@ VOLUNTEER = Form(
     ),
 )
 
-NEED_EMAIL = W(
-    "Enter the email address we may write to",
-    es="Escribe el correo electrónico al que podemos escribirte",
-)
-"""The contact form's words when a way back by email was chosen without an address."""
-
 CONTACT = Form(
     slug="contact",
     title=W("Write to us", es="Escríbenos"),
@@ -319,10 +313,10 @@ CONTACT = Form(
         ),
         Field(
             "name",
-            W("What we may call you", es="Cómo podemos llamarte"),
+            W("What we may call you", es="El nombre que quieres que usemos"),
             "text",
             max_length=120,
-            hint=W("Any name you like, or none.", es="El nombre que quieras, o ninguno."),
+            hint=W("Any name you like, or none.", es="El que quieras, o ninguno."),
         ),
         Field(
             "message",
@@ -355,7 +349,14 @@ CONTACT = Form(
                 ("text", W("Text message", es="Mensaje de texto")),
             ),
             needs=(
-                ("email", "email", NEED_EMAIL),
+                (
+                    "email",
+                    "email",
+                    W(
+                        "Enter the email address we may write to",
+                        es="Escribe el correo electrónico al que podemos escribirte",
+                    ),
+                ),
                 (
                     "call",
                     "phone",
@@ -374,13 +375,27 @@ CONTACT = Form(
                 ),
             ),
         ),
-        Field("email", W("Email address", es="Correo electrónico"), "email", max_length=254),
+        Field(
+            "email",
+            W("Your email address", es="Tu correo electrónico"),
+            "email",
+            max_length=254,
+            hint=W(
+                "Needed if you choose email above, or ask for an email saying we received"
+                " your message.",
+                es="Se necesita si elegiste correo electrónico arriba, o si pides un correo que"
+                " diga que recibimos tu mensaje.",
+            ),
+        ),
         Field(
             "phone",
-            W("Phone number", es="Teléfono"),
+            W("Your phone number", es="Tu teléfono"),
             "tel",
             max_length=40,
-            hint=W("For a call or a text message.", es="Para una llamada o un mensaje de texto."),
+            hint=W(
+                "Needed if you choose a phone call or a text message above.",
+                es="Se necesita si elegiste una llamada o un mensaje de texto arriba.",
+            ),
         ),
         Field(
             "leave_message",
@@ -396,7 +411,7 @@ CONTACT = Form(
         ),
         Field(
             "good_times",
-            W("Good times to reach you", es="Buenos horarios para comunicarnos contigo"),
+            W("Good times to reach you", es="Horarios en que podemos comunicarnos contigo"),
             "text",
             max_length=200,
             hint=W(
@@ -423,7 +438,16 @@ CONTACT = Form(
                 "Leave this unticked and nothing is sent to your inbox until we reply.",
                 es="Si no marcas esta casilla, no llega nada a tu correo hasta que te respondamos.",
             ),
-            needs=(("yes", "email", NEED_EMAIL),),
+            needs=(
+                (
+                    "yes",
+                    "email",
+                    W(
+                        "Enter the email address for the email saying we received your message",
+                        es="Escribe el correo al que enviamos el aviso de que recibimos tu mensaje",
+                    ),
+                ),
+            ),
         ),
     ),
 )

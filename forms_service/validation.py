@@ -39,23 +39,23 @@ inherent vowels and variation selectors (Unicode's other default-ignorable ones)
 
 
 # The messages, with their translations; {label} is the field's label in the same language.
-REQUIRED = Words("Enter {label}", es="Completa «{label}»")
+REQUIRED = Words("Enter {label}", es="Completa “{label}”")
 SENT_TWICE = Words(
     "{label} was sent more than once. Send it once.",
-    es="«{label}» se envió más de una vez. Envíalo una sola vez.",
+    es="“{label}” se envió más de una vez. Envíalo una sola vez.",
 )
 CONTROL = Words(
     "{label} contains a control character. Remove it and type the text again.",
-    es="«{label}» tiene un carácter de control. Bórralo y vuelve a escribir el texto.",
+    es="“{label}” tiene un carácter oculto. Bórralo y vuelve a escribir el texto.",
 )
 ONE_LINE = Words(
     "{label} must be on one line, without control or text-direction characters. Type it again.",
-    es="«{label}» debe ir en una sola línea, sin caracteres de control ni de dirección del"
-    " texto. Vuelve a escribirlo.",
+    es="Escribe “{label}” en una sola línea, sin caracteres ocultos (como los que cambian la"
+    " dirección del texto). Vuelve a escribirlo.",
 )
 TOO_LONG = Words(
     "{label} must be {max:,} characters or fewer; it has {n:,}.",
-    es="«{label}» puede tener como máximo {max:,} caracteres; ahora tiene {n:,}.",
+    es="“{label}” puede tener como máximo {max:,} caracteres; ahora tiene {n:,}.",
 )
 PLAIN_ADDRESS = Words(
     "We can only write to addresses with plain letters (a to z), digits and signs"
@@ -87,11 +87,11 @@ WHOLE_NUMBER = Words(
     "Enter a whole number from {min} to {max}", es="Escribe un número entero del {min} al {max}"
 )
 ONE_OPTION = Words(
-    "Choose one of the options for {label}", es="Elige una de las opciones de «{label}»"
+    "Choose one of the options for {label}", es="Elige una de las opciones de “{label}”"
 )
 LISTED_OPTIONS = Words(
     "Choose only from the options listed for {label}",
-    es="Elige solo entre las opciones de «{label}»",
+    es="Elige solo entre las opciones de “{label}”",
 )
 
 

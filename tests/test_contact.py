@@ -232,6 +232,10 @@ def test_validation_needs_the_detail_for_each_way_back():
         "email": "Enter the email address we may write to",
         "phone": "Enter the phone number we may call",
     }
+    asked = validate(CONTACT, Posted(message="Hi", ways=["call"], phone="5", acknowledge="yes"))
+    assert asked.errors == {  # for the acknowledgement only: no agreeing to be written to
+        "email": "Enter the email address for the email saying we received your message"
+    }
     ok = validate(CONTACT, Posted(message=" Hi ", ways=["call"], phone="555", acknowledge=""))
     assert ok.ok and ok.data == {"message": "Hi", "ways": ["call"], "phone": "555"}
     assert not validate(CONTACT, Posted(message="Hi", ways=["fax"], phone="5")).ok

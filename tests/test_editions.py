@@ -292,7 +292,7 @@ def test_a_long_field_is_refused_in_spanish_with_its_spanish_label(service: Serv
     with service.client() as client:
         r = client.post(SPANISH_API, data=valid_form(name="n" * 121), headers=JSON)
     assert r.json()["errors"]["name"] == (
-        "«Tu nombre» puede tener como máximo 120 caracteres; ahora tiene 121."
+        "“Tu nombre” puede tener como máximo 120 caracteres; ahora tiene 121."
     )
 
 

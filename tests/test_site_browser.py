@@ -45,7 +45,7 @@ EDITIONS = {
         "prefix": "/es",
         "bar": "Ayuda y seguridad",
         "call": "Llama al 1-888-373-7888",
-        "text": "Texto al 233733",
+        "text": "Mensaje de texto al 233733",
         "safety": "Navegar con seguridad",
         "exit": "Emergencia Salir rápido",
         "two_more": "Shift. Presiona 2 veces más para salir.",
