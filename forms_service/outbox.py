@@ -31,7 +31,8 @@ from .settings import Settings
 log = logging.getLogger("forms_service.outbox")
 
 MAX_BACKOFF_SECONDS = 3600.0
-PURGE_EVERY_SECONDS = 86400.0
+PURGE_EVERY_SECONDS = 3600.0
+"""Hourly, so that what the pages say ("deleted 30 days after you send it") holds to the hour."""
 DIGEST_CHECK_SECONDS = 60.0
 BATCH_SIZE = 50
 BUSY_PAUSE_FACTOR = 9.0

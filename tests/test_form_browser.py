@@ -391,3 +391,22 @@ def test_the_spanish_contact_form_answers_in_spanish(open_form, smtp, js):
     (message,) = smtp.inbox.wait_for(1)
     assert "in Spanish" in message["Subject"]
     assert b"Palabras" not in smtp.inbox.raw[0] and b"0142" not in smtp.inbox.raw[0]
+
+
+@pytest.mark.parametrize("js", MODES)
+def test_back_after_a_mistake_shows_what_the_pages_say_it_may(open_form, smtp, js):
+    """Without JavaScript the mistake was a page answering a post: the tab keeps that post,
+    and Back sends it again, so the pages tell people to close the tab. With JavaScript
+    nothing of it stays in the tab."""
+    page = open_form(js, path="/contact/")
+    assert "going Back later can show it again" in page.inner_text("article")
+    page.fill("#f-message", "Typed-before-a-mistake")
+    page.check("#f-ways-text")
+    send_with_errors(page)  # no phone number yet
+    page.fill("#f-phone", "555 0100")
+    page.click(".vf-submit")
+    page.wait_for_url("**/contact/thanks/")
+    assert "going Back can show it again" in page.inner_text("article")
+    page.go_back()
+    page.locator("#f-message").wait_for()
+    assert page.input_value("#f-message") == ("" if js else "Typed-before-a-mistake")

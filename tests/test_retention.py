@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from forms_service import outbox
+
 from .support import Service, SmtpServer, wait_until
 from .test_delivery import cli, post, status
 
@@ -261,3 +263,9 @@ def test_show_list_and_export_show_text_direction_controls_as_markers(service: S
     assert cli(service, "export", "-o", str(out)).returncode == 0
     text = out.read_text(encoding="utf-8")
     assert "[U+202E]" in text and "\u202e" not in text
+
+
+def test_the_service_purges_often_enough_for_the_pages_days_to_hold():
+    """The pages say a submission is deleted N days after it is sent: the service's own
+    purge runs every hour, so none outlives its period by more than that."""
+    assert outbox.PURGE_EVERY_SECONDS <= 3600
