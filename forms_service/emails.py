@@ -19,7 +19,7 @@ from email.utils import formatdate
 
 from . import clock
 from .addresses import header_address
-from .forms import FORMS
+from .forms import FORMS, Form
 from .mailqueue import Message
 from .settings import Settings
 from .validation import BIDI_CONTROLS
@@ -37,7 +37,7 @@ def build(message: Message, settings: Settings) -> EmailMessage:
     form = FORMS[message.form]
     domain = settings.mail_from.rpartition("@")[2]
     msg = EmailMessage(policy=SMTP)
-    msg["From"] = f"{ORGANISATION} {form.slug} form <{settings.mail_from}>"
+    msg["From"] = f"{sender(form, message.kind)} <{settings.mail_from}>"
     msg["Date"] = formatdate(message.created_at, usegmt=True)
     msg["Message-ID"] = f"<{message.reference}.{message.kind}@{domain}>"
     msg["Auto-Submitted"] = "auto-generated"
@@ -66,6 +66,14 @@ def build(message: Message, settings: Settings) -> EmailMessage:
     msg.set_content(_text_body(message.reference, rows))
     msg.add_alternative(_html_body(message.reference, rows), subtype="html")
     return msg
+
+
+def sender(form: Form, kind: str) -> str:
+    """The name in From. Coordinators see which form; a person who wrote through a private
+    form, whose inbox someone else may read, sees only our name: as in the subject and the
+    body, nothing in their inbox list says what they did."""
+    private_ack = form.private and kind == "acknowledgement"
+    return ORGANISATION if private_ack else f"{ORGANISATION} {form.slug} form"
 
 
 def _summary_text(message: Message, settings: Settings) -> str:

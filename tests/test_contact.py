@@ -81,6 +81,9 @@ def test_an_acknowledgement_goes_only_to_those_who_tick_for_it(contact: Service,
     assert thanks["Subject"].startswith("We received your message (C-")
     for value in ("Quennell", "Unusual-sentence", "0199", "Tuesdays", "attorney", "trafficking"):
         assert value.encode() not in raw, value
+    assert thanks["From"].addresses[0].display_name == "The Mission"  # an inbox list: no form
+    [to_coordinators] = [m for m in messages if m is not thanks]
+    assert to_coordinators["From"].addresses[0].display_name == "The Mission contact form"
     assert "A coordinator will read it on our own server." in text_part(thanks)
     assert sorted(outbox_kinds(contact)) == ["acknowledgement", "coordinators"]
 
