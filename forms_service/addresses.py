@@ -36,6 +36,18 @@ def header_address(text: str) -> Address:
     return address
 
 
+def canonical(text: str) -> str:
+    """The one spelling by which two addresses are the same person's: domain in ASCII
+    (punycode), all in lower case. Settings, sign-in, sessions and the operators'
+    commands compare this form, so `ops@exämple.org`, `ops@xn--exmple-cua.org` and
+    `OPS@Exämple.org` are one coordinator. Raises UnsafeAddress if it is not an address."""
+    try:
+        info = validate_email(text.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        raise UnsafeAddress("not a valid address") from None
+    return (info.ascii_email or info.normalized).lower()
+
+
 def ascii_form(text: str) -> str:
     """The address as Reply-To carries it (domain in punycode), or as given where it
     cannot go in a header (stored before a check existed)."""

@@ -16,9 +16,8 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import TextIO
 
-from email_validator import EmailNotValidError, validate_email
-
 from . import emails, mailqueue, overview, retention, schema, sending, store
+from .addresses import UnsafeAddress, canonical
 from .desk import signin
 from .export import csv_document, when
 from .forms import FORMS, VOLUNTEER
@@ -329,9 +328,10 @@ def _limit(raw: str) -> int:
 
 
 def _address(raw: str) -> str:
+    """The address in its canonical form, as the desk compares it (see addresses.canonical)."""
     try:
-        return validate_email(raw, check_deliverability=False).normalized
-    except EmailNotValidError:
+        return canonical(raw)
+    except UnsafeAddress:
         raise argparse.ArgumentTypeError(
             f"expected an email address such as name@example.org, got {raw!r}"
         ) from None

@@ -333,6 +333,24 @@ def test_an_operator_lists_and_ends_a_coordinators_sessions_while_the_service_ru
     theirs.close()
 
 
+def test_a_coordinator_with_an_idn_domain_signs_in_and_is_ended_in_either_spelling(
+    start_service, smtp: SmtpServer
+) -> None:
+    """FORMS_COORDINATORS, the sign-in form and end-sessions may each spell the domain in
+    Unicode or in punycode, in any case: it is one coordinator."""
+    desk = start_service(smtp.port, FORMS_COORDINATORS="Ops@Exämple.org")
+    unicode_spelt = sign_in(desk, smtp, "ops@exämple.org")
+    ascii_spelt = sign_in(desk, smtp, "OPS@xn--exmple-cua.org")
+    assert [m["To"] for m in smtp.inbox.messages] == ["Ops@xn--exmple-cua.org"] * 2
+    assert unicode_spelt.get("/desk/").status_code == ascii_spelt.get("/desk/").status_code == 200
+    ended = cli(desk, "end-sessions", "ops@EXÄMPLE.org")
+    assert ended.returncode == 0, ended.stderr
+    assert "Ended 2 " in ended.stdout and "not in FORMS_COORDINATORS" not in ended.stdout
+    for client in (unicode_spelt, ascii_spelt):
+        assert client.get("/desk/", follow_redirects=False).status_code == 303
+        client.close()
+
+
 def test_a_sign_in_forgets_the_sessions_nobody_signed_out_of(
     desk: Service, smtp: SmtpServer
 ) -> None:

@@ -21,6 +21,7 @@ from forms_service import (
     store,
     submissions,
 )
+from forms_service.addresses import canonical
 from forms_service.desk import queries, signin
 from forms_service.settings import Settings, SettingsError
 
@@ -210,6 +211,15 @@ def test_erase_deletes_the_acknowledgement_record_and_files_of_that_person_only(
     assert [p.name.split(".")[0] for p in settings.mail_dir.iterdir()] == [kept.reference]
     assert queries.find(conn, kept.reference) is not None
     assert queries.erasure(conn, gone.reference)["erased_by"] == "c@example.org"
+
+
+def test_an_address_is_one_coordinator_however_its_domain_and_case_are_written():
+    settings = Settings.from_env({"FORMS_COORDINATORS": "Ops@Exämple.org,b@example.org"})
+    for typed in ("ops@exämple.org", " OPS@xn--exmple-cua.org ", "ops@EXÄMPLE.ORG"):
+        assert canonical(typed) == "ops@xn--exmple-cua.org"
+        assert signin.coordinator(settings, typed) == "Ops@xn--exmple-cua.org"
+    assert signin.coordinator(settings, "ops@example.org") is None
+    assert signin.coordinator(settings, "not an address") is None
 
 
 def test_a_session_is_stored_hashed_and_expires(conn):

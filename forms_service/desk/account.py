@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 
-from email_validator import EmailNotValidError, validate_email
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from .. import guard, store
+from ..addresses import UnsafeAddress, canonical
 from ..reading import BodyTooLarge, read_form
 from . import signin
 from .shared import Desk, desk_of, signed_in
@@ -34,13 +34,13 @@ async def sign_in(request: Request) -> Response:
         return desk.message(request, 413, "Too long", "What you sent is too long.")
     raw = str(form.get("email", "")).strip()
     try:
-        address = validate_email(raw, check_deliverability=False).normalized
-    except EmailNotValidError:
+        address = canonical(raw)
+    except UnsafeAddress:
         error = "Enter your email address, like name@example.org"
         return desk.page(request, "sign_in.html", 422, session=None, error=error, value=raw)
     waits = [
         desk.by_client.hit(guard.client_address(request, settings)),
-        desk.by_address.hit(address.lower()),
+        desk.by_address.hit(address),
     ]
     if any(waits):
         minutes = int(max(waits) // 60) + 1

@@ -21,6 +21,7 @@ from email.policy import SMTP
 from email.utils import formatdate, make_msgid
 
 from .. import store
+from ..addresses import UnsafeAddress, canonical
 from ..emails import ORGANISATION
 from ..settings import RateLimit, Settings
 
@@ -53,9 +54,19 @@ def digest(secret: str) -> str:
 
 
 def coordinator(settings: Settings, address: str) -> str | None:
-    """The address as FORMS_COORDINATORS spells it, if it is one of them (in any case)."""
-    wanted = address.strip().lower()
-    return next((a for a in settings.coordinators if a.lower() == wanted), None)
+    """The address as FORMS_COORDINATORS spells it (its links and sessions carry that),
+    if it is one of them however it is written: any case, domain in Unicode or ASCII."""
+    try:
+        wanted = canonical(address)
+    except UnsafeAddress:
+        return None
+    return next((a for a in settings.coordinators if canonical(a) == wanted), None)
+
+
+def _key(address: str | None) -> str | None:
+    """What a stored address is compared with in SQL (lower(address), as rows stored
+    before canonical forms may differ in case), or None for everyone."""
+    return None if address is None else canonical(address)
 
 
 def create_link(conn: sqlite3.Connection, address: str, now: float) -> str:
@@ -115,8 +126,8 @@ def _rows(conn: sqlite3.Connection, address: str | None) -> list[sqlite3.Row]:
     address, most recently used first."""
     return conn.execute(
         "SELECT id_hash, address, created_at, seen_at FROM desk_sessions"
-        " WHERE ?1 IS NULL OR lower(address) = lower(?1) ORDER BY address, seen_at DESC",
-        (address,),
+        " WHERE ?1 IS NULL OR lower(address) = ?1 ORDER BY address, seen_at DESC",
+        (_key(address),),
     ).fetchall()
 
 
@@ -166,13 +177,13 @@ def end_sessions(
     with store.transaction(conn):
         ended = len(_live_rows(conn, settings, now, address))
         conn.execute(
-            "DELETE FROM desk_sessions WHERE ?1 IS NULL OR lower(address) = lower(?1)",
-            (address,),
+            "DELETE FROM desk_sessions WHERE ?1 IS NULL OR lower(address) = ?1",
+            (_key(address),),
         )
         conn.execute(
             "UPDATE sign_in_links SET used_at = ?1"
-            " WHERE used_at IS NULL AND (?2 IS NULL OR lower(address) = lower(?2))",
-            (now, address),
+            " WHERE used_at IS NULL AND (?2 IS NULL OR lower(address) = ?2)",
+            (now, _key(address)),
         )
     return ended
 
