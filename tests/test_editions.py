@@ -147,6 +147,16 @@ def test_spanish_search_has_its_own_spanish_index(site_dir: Path):
     assert "Línea Directa Nacional" not in " ".join(doc["text"] for doc in english["docs"])
 
 
+def test_the_spanish_search_speaks_as_the_site_does(site_dir: Path, site_pages):
+    """Tú, as everywhere else, where Material's Spanish says "Teclee" (usted)."""
+    for path in spanish(site_pages):
+        page = page_html(site_dir, path)
+        assert '"search.result.placeholder": "Escribe para empezar a buscar"' in page, path
+        assert "Teclee" not in page, path
+    english = page_html(site_dir, "/")
+    assert '"search.result.placeholder": "Type to start searching"' in english
+
+
 def test_spanish_pages_say_the_blog_is_in_english(site_dir: Path, site_pages):
     for path in spanish(site_pages):
         article = page_html(site_dir, path).partition('<article class="md-content__inner')[2]
