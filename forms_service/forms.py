@@ -309,6 +309,8 @@ CONTACT = Form(
                     ),
                 ),
                 ("other", W("Something else", es="Otra cosa")),
+                # a radio cannot be untouched again: this is the way back to saying nothing
+                ("unsaid", W("I would rather not say", es="Prefiero no decirlo")),
             ),
         ),
         Field(

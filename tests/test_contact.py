@@ -9,6 +9,7 @@ import re
 import time
 
 import pytest
+from starlette.datastructures import FormData
 
 from forms_service import retention, schema, store, submissions
 from forms_service.forms import CONTACT, FORMS
@@ -266,3 +267,13 @@ def test_the_built_contact_page_holds_the_form_and_true_words(site_dir):
     assert "The contact form" in privacy and days in privacy
     thanks = (site_dir / "contact" / "thanks" / "index.html").read_text(encoding="utf-8")
     assert "1-888-373-7888" in thanks and "Exit this page" in thanks
+
+
+def test_who_is_writing_can_be_brought_back_to_saying_nothing():
+    """A chosen radio cannot be unchosen: the last choice says nothing about the person,
+    in both languages, and the desk reads it as such."""
+    posted = FormData([("message", "Hi"), ("ways", "call"), ("phone", "5"), ("who", "unsaid")])
+    result = validate(CONTACT, posted)
+    assert result.ok and result.data["who"] == "unsaid"
+    assert ("Who is writing", "I would rather not say") in CONTACT.readable(result.data)
+    assert CONTACT.field("who").labels["unsaid"].translations["es"] == "Prefiero no decirlo"
