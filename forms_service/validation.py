@@ -5,8 +5,8 @@ list). Control and line-separator characters are refused rather than
 stripped, so that what is stored and emailed is exactly what was accepted.
 Bidirectional controls, which can make a line read differently from what was
 typed, are refused in one-line fields too (the email shows any in longer text
-as visible markers). A value that shows nothing (zero-width or filler
-characters only) counts as empty.
+as visible markers). A value that shows nothing (white space, zero-width, filler
+characters or marks with no letter to sit on only) counts as empty.
 """
 
 from __future__ import annotations
@@ -29,13 +29,14 @@ BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
 """Embeddings, overrides, isolates and marks: they reorder how the text around them reads."""
-FILLERS = frozenset(
-    "\u115f\u1160\u3164\uffa0\u034f\u17b4\u17b5\u180b\u180c\u180d\u180f"
-    + "".join(map(chr, [*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)]))
-)
-"""Characters that draw nothing though they are letters or marks by category: Hangul
-fillers (a classic way to type a blank name), the combining grapheme joiner, Khmer
-inherent vowels and variation selectors (Unicode's other default-ignorable ones)."""
+FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\ufffc\U0001d159")
+"""Letters and symbols that draw nothing: Hangul fillers and the braille pattern blank
+(the classic ways to type a blank name), the object replacement character (it stands
+for a picture plain text does not have) and the musical null notehead."""
+UNSEEN_CATEGORIES = {"Cf", "Mn", "Mc", "Me"}
+"""Format characters (zero-width space, joiners, soft hyphen, tags) draw nothing; marks
+(accents, variation selectors, the grapheme joiner, fillers such as Khitan's) draw only
+on a letter before them, so marks alone are no text either."""
 
 
 # The messages, with their translations; {label} is the field's label in the same language.
@@ -166,11 +167,16 @@ def _clean_text(f: Field, value: str, multiline: bool = False) -> str:
 
 
 def _invisible(value: str) -> bool:
-    """Whether the text shows nothing at all: white space, format characters (zero-width
-    space, word joiner, soft hyphen...) and FILLERS only. Such a value counts as
+    """Whether the text shows nothing at all: white space, FILLERS, and characters of
+    UNSEEN_CATEGORIES only, so no letter, digit, sign or symbol. Such a value counts as
     empty, so a required field asks for it again; inside visible text the same characters
-    stay, as emoji and some scripts need the zero-width joiners."""
-    return all(ch.isspace() or ch in FILLERS or unicodedata.category(ch) == "Cf" for ch in value)
+    stay, as emoji and some scripts need the zero-width joiners and marks."""
+    return all(_unseen(ch) for ch in value)
+
+
+def _unseen(ch: str) -> bool:
+    """Whether one character draws nothing of its own (see _invisible)."""
+    return ch.isspace() or ch in FILLERS or unicodedata.category(ch) in UNSEEN_CATEGORIES
 
 
 def _may_hold_refused(value: str, allowed: set[str]) -> bool:

@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from forms_service.forms import FORMS, Form
-from forms_service.validation import BIDI_CONTROLS, FILLERS
+from forms_service.validation import BIDI_CONTROLS, FILLERS, UNSEEN_CATEGORIES
 
 from .support import VALID, Service, SmtpServer, html_part, text_part, valid_form, wait_until
 
@@ -131,13 +131,13 @@ def assert_headers_untouched(raw: bytes, reference: str, reply_to: str) -> None:
 
 def expected_text(value: str) -> str:
     """The documented cleaning: CRLF to LF, NFC, surrounding white space removed; a value
-    that shows nothing (white space, format characters, Hangul fillers) is empty."""
+    that shows nothing (white space, format characters, marks, fillers) is empty."""
     value = unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
     return value if any(shows(ch) for ch in value) else ""
 
 
 def shows(ch: str) -> bool:
-    return not (ch.isspace() or ch in FILLERS or unicodedata.category(ch) == "Cf")
+    return not (ch.isspace() or ch in FILLERS or unicodedata.category(ch) in UNSEEN_CATEGORIES)
 
 
 def as_emailed(value: str) -> str:
@@ -264,6 +264,27 @@ def test_fields_of_invisible_characters_count_as_empty(hostile):
     assert taken.status_code == 201
     kept = stored(hostile, taken.json()["reference"])
     assert kept["name"] == "Ada\u200dLovelace" and "location" not in kept
+
+
+@pytest.mark.parametrize(
+    "blank",
+    ["\u2800\u2800", "\U00016fe4", "\u0300", "\ufffc"],
+    ids=["braille blank", "Khitan filler", "lone accent", "object replacement"],
+)
+def test_characters_that_draw_nothing_fill_no_field(hostile, blank):
+    before = hostile.rows("SELECT count(*) FROM submissions")
+    with hostile.client() as client:
+        name = client.post(API, data=valid_form(name=blank), headers=JSON)
+        message = client.post(
+            "/api/forms/contact", data=VALID["contact"](message=blank), headers=JSON
+        )
+        taken = client.post(API, data=valid_form(location=blank, message=blank), headers=JSON)
+    assert name.status_code == message.status_code == 422
+    assert name.json() == {"errors": {"name": "Enter your name"}}
+    assert list(message.json()["errors"]) == ["message"]
+    assert hostile.rows("SELECT count(*) FROM submissions") == [(before[0][0] + 1,)]
+    kept = stored(hostile, taken.json()["reference"])
+    assert "location" not in kept and "message" not in kept
 
 
 def test_two_origin_headers_are_refused_even_when_one_is_ours(hostile):

@@ -22,6 +22,12 @@ INVISIBLE = [
     "\uffa0",  # halfwidth Hangul filler
     "\u180e\ufff9",  # Mongolian vowel separator, interlinear annotation anchor
     "\u034f\ufe0f\U000e0100",  # combining grapheme joiner, variation selectors
+    "\u2800\u2800",  # braille pattern blank, the other classic blank name
+    "\ufffc",  # object replacement: stands for a picture the text does not have
+    "\U0001d159",  # musical null notehead
+    "\U00016fe4",  # Khitan small script filler (a mark)
+    "\u0300",  # a lone accent, with no letter to sit on
+    "\u20dd \u0301\u200d",  # enclosing circle, accent and joiner around nothing
 ]
 
 
@@ -56,6 +62,8 @@ def test_an_optional_field_of_invisible_characters_is_kept_empty(blank):
         "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",  # Persian: ZWNJ inside a word
         "Ada\u00adLovelace",
         "\u200bAda",
+        "\u0915\u093f\u0930\u0923",  # Hindi: a vowel sign (a mark) after its letter
+        "\u2800Ada",
     ],
 )
 def test_format_characters_inside_visible_text_are_kept(text):
