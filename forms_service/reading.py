@@ -5,6 +5,8 @@ Both faces of the service read their forms this way (the intake and the desk).
 Starlette's parser reads bytes that are not UTF-8 as Latin-1 (in a multipart part, or
 unencoded in a urlencoded body) or as U+FFFD (percent-encoded), which would store text
 nobody typed; so the body is checked first, and a form that is not UTF-8 is refused.
+So is a multipart part that says its bytes are in another charset or transfer-encoded
+(base64, quoted-printable): Starlette ignores both and would store `Jos=E9` as typed.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import codecs
 import re
 from urllib.parse import unquote_to_bytes
 
-from python_multipart.multipart import parse_options_header
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -24,6 +27,9 @@ from .settings import Settings
 
 MAX_FIELDS = 60
 URLENCODED = b"application/x-www-form-urlencoded"
+MULTIPART = b"multipart/form-data"
+AS_TYPED = frozenset({b"7bit", b"8bit", b"binary"})
+"""Transfer encodings that leave the bytes as they are (RFC 2045)."""
 UNENCODED_BYTE = re.compile(rb"[\x80-\xff]")
 
 
@@ -61,16 +67,66 @@ def utf8_body(content_type: str, body: bytes) -> bytes | None:
     (`curl -d name=José`) is percent-encoded here, so that Starlette reads it as UTF-8 too.
     """
     kind, params = parse_options_header(content_type)
-    charset = params.get(b"charset", b"utf-8").decode("latin-1")
+    if not _says_utf8(params):
+        return None
     try:
-        if codecs.lookup(charset).name != "utf-8":
-            return None
         (unquote_to_bytes(body) if kind == URLENCODED else body).decode("utf-8")
-    except (LookupError, UnicodeDecodeError):
+    except UnicodeDecodeError:
         return None
     if kind == URLENCODED:
         return UNENCODED_BYTE.sub(lambda byte: b"%%%02X" % byte[0][0], body)
+    if kind == MULTIPART and not _parts_as_typed(params, body):
+        return None
     return body
+
+
+def _says_utf8(params: dict[bytes, bytes]) -> bool:
+    """Whether a Content-Type's parameters declare UTF-8 or no charset (which means UTF-8
+    for a form); an unknown charset is not UTF-8."""
+    try:
+        return codecs.lookup(params.get(b"charset", b"utf-8").decode("latin-1")).name == "utf-8"
+    except LookupError:
+        return False
+
+
+def _parts_as_typed(params: dict[bytes, bytes], body: bytes) -> bool:
+    """Whether every part of a multipart body leaves its bytes UTF-8 as typed. A body
+    the parser cannot read is not (Starlette, with the same parser, refuses it too)."""
+    try:
+        return all(map(_header_as_typed, _part_headers(params, body)))
+    except FormParserError:
+        return False
+
+
+def _part_headers(params: dict[bytes, bytes], body: bytes) -> list[tuple[bytes, bytes]]:
+    """Every part header of a multipart body as (lower-cased name, value), found by the
+    parser Starlette uses, so that both see the same parts."""
+    headers: list[tuple[bytes, bytes]] = []
+    name, value = bytearray(), bytearray()
+
+    def header_end() -> None:
+        headers.append((bytes(name).lower(), bytes(value).strip()))
+        name.clear()
+        value.clear()
+
+    callbacks = {
+        "on_header_field": lambda data, start, end: name.extend(data[start:end]),
+        "on_header_value": lambda data, start, end: value.extend(data[start:end]),
+        "on_header_end": header_end,
+    }
+    parser = MultipartParser(params.get(b"boundary", b""), callbacks)
+    parser.write(body)
+    parser.finalize()
+    return headers
+
+
+def _header_as_typed(header: tuple[bytes, bytes]) -> bool:
+    """Whether a part header leaves the part's bytes UTF-8 as typed: no other charset,
+    no transfer encoding such as base64 or quoted-printable."""
+    name, value = header
+    if name == b"content-type":
+        return _says_utf8(parse_options_header(value)[1])
+    return name != b"content-transfer-encoding" or value.lower() in AS_TYPED
 
 
 async def read_form(request: Request, settings: Settings) -> FormData:

@@ -435,22 +435,35 @@ REST = b"email=ada%40example.com&consent=yes"
 """A valid volunteer form but for its name."""
 
 
-def multipart(name: bytes) -> bytes:
-    """A whole volunteer form as a browser sends it, with `name` as the name's bytes."""
+def multipart(name: bytes, headers: bytes = b"") -> bytes:
+    """A whole volunteer form as a browser sends it, with `name` as the name's bytes and
+    `headers` (each ending in CRLF) added to the name's part."""
     fields = {"name": name, "email": b"ada@example.com", "consent": b"yes"}
     parts = [
-        b'--b0undary\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
-        % (key.encode(), value)
+        b'--b0undary\r\nContent-Disposition: form-data; name="%s"\r\n%s\r\n%s\r\n'
+        % (key.encode(), headers if key == "name" else b"", value)
         for key, value in fields.items()
     ]
     return b"".join(parts) + b"--b0undary--\r\n"
+
+
+MULTIPART = "multipart/form-data; boundary=b0undary"
 
 
 NOT_UTF8 = {
     "percent-encoded": (URLENCODED, b"name=%FF%FE&" + REST),
     "unencoded": (URLENCODED, b"name=\xff&" + REST),
     "declared latin-1": (f"{URLENCODED}; charset=latin-1", b"name=Ren%E9&" + REST),
-    "multipart": ("multipart/form-data; boundary=b0undary", multipart(b"Ren\xe9")),
+    "multipart": (MULTIPART, multipart(b"Ren\xe9")),
+    "part in latin-1": (
+        MULTIPART,
+        multipart("José".encode(), b"Content-Type: text/plain; charset=iso-8859-1\r\n"),
+    ),
+    "quoted-printable part": (
+        MULTIPART,
+        multipart(b"Jos=E9", b"Content-Transfer-Encoding: quoted-printable\r\n"),
+    ),
+    "base64 part": (MULTIPART, multipart(b"Sm9zw6k=", b"Content-Transfer-Encoding: base64\r\n")),
 }
 
 
@@ -472,9 +485,13 @@ def test_a_form_that_is_not_utf8_is_refused_and_not_stored(hostile, content_type
     ("content_type", "body"),
     [
         (URLENCODED, "name=José Núñez&".encode() + REST),  # as curl -d sends it
-        ("multipart/form-data; boundary=b0undary", multipart("José Núñez".encode())),
+        (MULTIPART, multipart("José Núñez".encode())),
+        (
+            MULTIPART,
+            multipart("José Núñez".encode(), b"Content-Type: text/plain; charset=utf-8\r\n"),
+        ),
     ],
-    ids=["unencoded", "multipart"],
+    ids=["unencoded", "multipart", "multipart declared utf-8"],
 )
 def test_utf8_sent_as_it_is_is_stored_as_typed(hostile, content_type, body):
     headers = {"Content-Type": content_type, **JSON}

@@ -38,12 +38,44 @@ def test_a_urlencoded_body_that_is_not_utf8_is_not_read(body):
     assert utf8_body(URLENCODED, body) is None
 
 
+PART = b'--b0undary\r\nContent-Disposition: form-data; name="name"\r\n%s\r\n%s\r\n--b0undary--\r\n'
+"""A one-field multipart body: its extra part headers (each ending in CRLF), its value."""
+
+
 def test_a_multipart_part_that_is_not_utf8_is_not_read():
-    part = (
-        b'--b0undary\r\nContent-Disposition: form-data; name="name"\r\n\r\n%s\r\n--b0undary--\r\n'
-    )
-    assert utf8_body(MULTIPART, part % "José".encode()) == part % "José".encode()
-    assert utf8_body(MULTIPART, part % "José".encode("latin-1")) is None
+    assert utf8_body(MULTIPART, PART % (b"", "José".encode())) == PART % (b"", "José".encode())
+    assert utf8_body(MULTIPART, PART % (b"", "José".encode("latin-1"))) is None
+
+
+@pytest.mark.parametrize(
+    ("headers", "value"),
+    [
+        (b"Content-Type: text/plain; charset=iso-8859-1\r\n", "José".encode()),
+        (b"Content-Type: text/plain; charset=nonsense\r\n", b"Jose"),
+        (b"Content-Transfer-Encoding: quoted-printable\r\n", b"Jos=E9"),
+        (b"content-transfer-encoding: BASE64\r\n", b"Sm9zw6k="),
+        (b"Content-Transfer-Encoding: 7bit\r\nContent-Transfer-Encoding: base64\r\n", b"QWRh"),
+    ],
+    ids=["latin-1 part", "unknown charset", "quoted-printable", "base64", "two encodings"],
+)
+def test_a_part_that_says_it_is_not_plain_utf8_is_not_read(headers, value):
+    assert utf8_body(MULTIPART, PART % (headers, value)) is None
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        b"Content-Type: text/plain; charset=UTF-8\r\n",
+        b"Content-Type: text/plain; charset=utf8\r\n",
+        b"Content-Type: text/plain\r\n",
+        b"Content-Transfer-Encoding: 8bit\r\n",
+        b"Content-Transfer-Encoding: Binary\r\n",
+        b"Content-Transfer-Encoding: 7bit\r\n",
+    ],
+)
+def test_a_part_that_says_it_is_utf8_as_typed_is_read(headers):
+    body = PART % (headers, "José".encode())
+    assert utf8_body(MULTIPART, body) == body
 
 
 @pytest.mark.parametrize(
