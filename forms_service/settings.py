@@ -8,6 +8,7 @@ service that silently ignores what they configured.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -27,6 +28,10 @@ RATE_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 LOG_LEVELS = ("debug", "info", "warning", "error")
 EXAMPLE_PROXY_SECRET = "change-me-to-a-long-random-value"  # noqa: S105 - a placeholder
 """The placeholder in deploy/forms-service.env.example: never a secret."""
+PLACEHOLDER_PARTS = ("changeme", "longrandomvalue")
+"""The placeholder's words, as they read once case and all but letters are dropped: a
+value holding either (`change_me_to_a_long_random_value2`) was copied from it."""
+QUOTES = "\"'"
 MIN_PROXY_SECRET_LENGTH = 32
 MIN_PROXY_SECRET_DISTINCT = 10
 """A random secret of 32 characters has about 14 different ones even in hex (0-9a-f), and
@@ -247,8 +252,18 @@ def normalise_origin(origin: str) -> str:
 
 
 def _proxy_secret(raw: str) -> str:
-    if raw.lower() == EXAMPLE_PROXY_SECRET:  # one letter made capital is no secret either
+    """A secret only Netlify and this service know, so never one a stranger could guess:
+    not the example file's placeholder (in quotes, in any case, with other signs between
+    its words), not short, not a typed pattern. The messages never repeat the value."""
+    unquoted = raw.strip(QUOTES)
+    letters = "".join(filter(str.isalpha, unquoted.lower()))
+    if any(part in letters for part in PLACEHOLDER_PARTS):
         raise ValueError("still the example's placeholder: set the long random value from Netlify")
+    if unquoted != raw:
+        raise ValueError(
+            "begins or ends with a quote mark, which Docker's --env-file and some .env"
+            " loaders keep as part of the value: write the value without the quotes"
+        )
     if len(raw) < MIN_PROXY_SECRET_LENGTH:
         raise ValueError(
             f"expected a random value of at least {MIN_PROXY_SECRET_LENGTH} characters,"
@@ -259,7 +274,26 @@ def _proxy_secret(raw: str) -> str:
             f"expected a random value with at least {MIN_PROXY_SECRET_DISTINCT} different"
             f" characters, got {len(set(raw))}: make one with openssl rand -hex 32"
         )
+    if _repeats(raw) or _mostly_in_order(raw):
+        raise ValueError(
+            "expected a random value, got a typed pattern (a part repeated, or characters"
+            " in order such as abcd or 4321): make one with openssl rand -hex 32"
+        )
     return raw
+
+
+def _repeats(value: str) -> bool:
+    """Whether the value is a shorter part said again and again (abcdefghijabcdefghijab):
+    what a person types to reach a length, never what a generator makes."""
+    n = len(value)
+    return any(value[p:] == value[: n - p] for p in range(1, n // 2 + 1))
+
+
+def _mostly_in_order(value: str) -> bool:
+    """Whether half or more of the neighbouring characters follow each other (0123, zyx):
+    a random value has about one such pair in nine even in hex."""
+    steps = [abs(ord(b) - ord(a)) for a, b in itertools.pairwise(value)]
+    return 2 * steps.count(1) >= len(steps)
 
 
 def _network_list(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:

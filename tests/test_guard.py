@@ -24,6 +24,8 @@ from .support import ROOT
 
 PROXY = Settings.from_env({"FORMS_TRUSTED_PROXIES": "127.0.0.1"})
 SECRET = "a-long-shared-secret-for-the-netlify-proxy"
+RANDOM = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+"""A value as `openssl rand -hex 32` makes one."""
 
 
 def request(peer: str = "127.0.0.1", **headers: str) -> Request:
@@ -154,17 +156,49 @@ def test_a_proxy_token_must_expire_within_minutes():
         "ab" * 32,
         "abcdefghi" * 4,
         "0" * 31 + "1",
+        f'"{EXAMPLE_PROXY_SECRET}"',
+        f"'{EXAMPLE_PROXY_SECRET}'",
+        EXAMPLE_PROXY_SECRET + "2",
+        EXAMPLE_PROXY_SECRET.replace("-", "_"),
+        EXAMPLE_PROXY_SECRET.upper().replace("-", "."),
+        "my-secret-change-me-" + RANDOM[:20],
+        "chang3-me-to-a-long-random-value",
+        "0123456789" * 3 + "01",  # 10 different characters, typed in order
+        "abcdefghij" * 3 + "ab",
+        "zyxwvutsrqponmlkjihgfedcba987654",
+        "a1b2c3d4e5f6g7h8i9j0" * 2,  # a short pattern repeated
     ],
 )
 def test_a_weak_or_placeholder_proxy_secret_stops_start_up(secret):
-    with pytest.raises(SettingsError, match="FORMS_PROXY_SECRET"):
+    with pytest.raises(SettingsError, match="FORMS_PROXY_SECRET") as refused:
+        Settings.from_env({"FORMS_PROXY_SECRET": secret})
+    assert secret.strip("\"'") not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("secret", "why"),
+    [
+        (f'"{EXAMPLE_PROXY_SECRET}"', "placeholder"),
+        (
+            "CHANGE-ME" + RANDOM[:32],
+            "placeholder",
+        ),
+        (f'"{RANDOM}"', "without the quotes"),
+        (f"'{RANDOM}'", "without the quotes"),
+        ("0123456789" * 3 + "01", "typed pattern"),
+        ("qwertyuiop" * 3 + "qw", "typed pattern"),
+    ],
+)
+def test_a_refused_proxy_secret_is_told_why(secret, why):
+    with pytest.raises(SettingsError, match=why):
         Settings.from_env({"FORMS_PROXY_SECRET": secret})
 
 
 def test_random_proxy_secrets_are_taken():
-    for make in (secrets.token_hex, secrets.token_urlsafe):
-        secret = make(32)
-        assert Settings.from_env({"FORMS_PROXY_SECRET": secret}).proxy_secret == secret
+    for _ in range(500):  # what the README advises, many times: no false refusal
+        for make in (secrets.token_hex, secrets.token_urlsafe):
+            secret = make(32)
+            assert Settings.from_env({"FORMS_PROXY_SECRET": secret}).proxy_secret == secret
 
 
 def test_the_placeholder_is_the_one_in_the_example_file():

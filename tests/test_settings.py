@@ -84,7 +84,21 @@ def test_start_up_stops_on_a_proxy_secret_that_repeats_itself(tmp_path):
     assert secret[:8] not in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("secret", "why"),
+    [
+        ('"change-me-to-a-long-random-value"', "placeholder"),  # as docker --env-file keeps it
+        ("01234567890123456789012345678901", "typed pattern"),
+    ],
+)
+def test_start_up_stops_on_a_quoted_placeholder_or_a_typed_run(tmp_path, secret, why):
+    result = serve_with(tmp_path, FORMS_PROXY_SECRET=secret)
+    assert result.returncode == 2
+    assert "FORMS_PROXY_SECRET" in result.stderr and why in result.stderr
+    assert secret.strip('"') not in result.stderr and "Traceback" not in result.stderr
+
+
 def test_secrets_are_not_echoed():
-    secret = "s3cret-" + "0123456789" * 4
+    secret = "s3cret-9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"
     s = Settings.from_env({"FORMS_SMTP_PASSWORD": "hunter2", "FORMS_PROXY_SECRET": secret})
     assert "hunter2" not in repr(s) and secret not in repr(s)
