@@ -247,12 +247,18 @@ def cmd_stats(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_sessions(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    """Who is signed in to the desk, for an operator who must check; never an id or token."""
-    sessions = signin.open_sessions(_connect(settings), settings, store.now())
+    """Every desk session the database holds, for an operator who must check; never an
+    id or token. This shell's settings judge nothing: it may not have the service's."""
+    sessions = signin.stored_sessions(_connect(settings))
     if not sessions:
-        print("No open desk sessions.", file=out)
+        print("No desk sessions.", file=out)
     for s in sessions:
-        print(f"{s.address}  signed in {when(s.created_at)}  last used {when(s.seen_at)}", file=out)
+        note = _not_coordinator(settings, s.address)
+        print(
+            f"{s.address}  signed in {when(s.created_at)}  last used {when(s.seen_at)}"
+            + (f"  ({note})" if note else ""),
+            file=out,
+        )
     return 0
 
 
@@ -265,16 +271,24 @@ def cmd_end_sessions(settings: Settings, args: argparse.Namespace, out: TextIO) 
             " sessions (not both): nothing was ended."
         )
     address = args.address
-    ended = signin.end_sessions(_connect(settings), settings, store.now(), address)
+    ended = signin.end_sessions(_connect(settings), store.now(), address)
     whose = "of every coordinator" if address is None else f"of {address}"
     print(
-        f"Ended {ended} open desk session(s) {whose}; sign-in links sent and not used yet"
+        f"Ended {len(ended)} desk session(s) {whose}; sign-in links sent and not used yet"
         " no longer work.",
         file=out,
     )
-    if address is not None and signin.coordinator(settings, address) is None:
-        print(f"{address} is not in FORMS_COORDINATORS: it cannot sign in.", file=out)
+    if address and (note := _not_coordinator(settings, address)):
+        print(f"{address} is {note}.", file=out)
     return 0
+
+
+def _not_coordinator(settings: Settings, address: str) -> str:
+    """A note when this shell's FORMS_COORDINATORS is set and leaves the address out
+    (said as this shell's: the service's may differ); nothing when it is not set."""
+    if not settings.coordinators_given or signin.coordinator(settings, address):
+        return ""
+    return "not in this shell's FORMS_COORDINATORS"
 
 
 def cmd_send_test_email(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
@@ -308,7 +322,7 @@ COMMANDS: dict[str, tuple[str, Callable[[Settings, argparse.Namespace, TextIO], 
     "send-test-email": ("send a test email to the coordinators", cmd_send_test_email),
     "stats": ("counts of submissions and messages", cmd_stats),
     "backup": ("copy the database safely while the service runs", cmd_backup),
-    "sessions": ("list the coordinators' open desk sessions", cmd_sessions),
+    "sessions": ("list the desk sessions the database holds", cmd_sessions),
     "end-sessions": ("end the desk sessions of one address, or --all", cmd_end_sessions),
 }
 

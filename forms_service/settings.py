@@ -67,6 +67,9 @@ class Settings:
     smtp_timeout: float = 15.0
     mail_from: str = "volunteer-form@example.org"
     coordinators: tuple[str, ...] = ("coordinators@example.org",)
+    coordinators_given: bool = False
+    """FORMS_COORDINATORS was set, not defaulted: an operator's command may then say
+    that an address is not among them."""
     allowed_origins: tuple[str, ...] = ("http://127.0.0.1:8000", "http://localhost:8000")
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     proxy_secret: str = field(default="", repr=False)
@@ -147,6 +150,7 @@ class Settings:
             smtp_timeout=get("SMTP_TIMEOUT", _positive_float, d.smtp_timeout),
             mail_from=get("MAIL_FROM", _address, d.mail_from),
             coordinators=get("COORDINATORS", _address_list, d.coordinators),
+            coordinators_given=bool(env.get("FORMS_COORDINATORS", "").strip()),
             allowed_origins=get("ALLOWED_ORIGINS", _origin_list, d.allowed_origins),
             trusted_proxies=get("TRUSTED_PROXIES", _network_list, d.trusted_proxies),
             proxy_secret=get("PROXY_SECRET", _proxy_secret, d.proxy_secret),

@@ -38,10 +38,13 @@ def status(service: Service, reference: str) -> str:
     )[0][0]
 
 
-def cli(service: Service, *args: str) -> subprocess.CompletedProcess[str]:
+def cli(
+    service: Service, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The operators' command on the service's database, in its environment or `env`."""
     return subprocess.run(
         [sys.executable, "-m", "forms_service", *args],
-        env=service.env,
+        env=service.env if env is None else env,
         cwd=service.workdir,
         capture_output=True,
         text=True,

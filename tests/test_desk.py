@@ -317,20 +317,47 @@ def test_an_operator_lists_and_ends_a_coordinators_sessions_while_the_service_ru
     assert desk.rows("SELECT count(*) FROM desk_sessions") == [(2,)]
 
     ended = cli(desk, "end-sessions", "Second@Example.org")
-    assert ended.returncode == 0 and "Ended 1 open desk session(s) of" in ended.stdout
+    assert ended.returncode == 0 and "Ended 1 desk session(s) of" in ended.stdout
     gone = theirs.get("/desk/", follow_redirects=False)
     assert (gone.status_code, gone.headers["location"]) == (303, "/desk/sign-in")
     assert mine.get("/desk/").status_code == 200
     assert cli(desk, "sessions").stdout.split()[0] == COORDINATOR
 
     stranger = cli(desk, "end-sessions", "someone@example.net")
-    assert "Ended 0" in stranger.stdout and "not in FORMS_COORDINATORS" in stranger.stdout
+    assert "Ended 0" in stranger.stdout
+    assert "someone@example.net is not in this shell's FORMS_COORDINATORS." in stranger.stdout
     everyone = cli(desk, "end-sessions", "--all")
-    assert "Ended 1 open desk session(s) of every coordinator" in everyone.stdout
+    assert "Ended 1 desk session(s) of every coordinator" in everyone.stdout
     assert mine.get("/desk/", follow_redirects=False).status_code == 303
-    assert cli(desk, "sessions").stdout == "No open desk sessions.\n"
+    assert cli(desk, "sessions").stdout == "No desk sessions.\n"
     mine.close()
     theirs.close()
+
+
+def test_the_session_commands_tell_the_truth_with_only_the_database_set(
+    desk: Service, smtp: SmtpServer
+) -> None:
+    """An operator's shell with FORMS_DATABASE alone (as the README says the commands
+    need) sees and ends what is stored; a note on FORMS_COORDINATORS only when it is set."""
+    client = sign_in(desk, smtp, "second@example.org")
+    bare = {k: v for k, v in desk.env.items() if k != "FORMS_COORDINATORS"}
+    other = {**bare, "FORMS_COORDINATORS": "coordinators@example.org"}
+
+    def run(env: dict[str, str], *args: str) -> str:
+        done = cli(desk, *args, env=env)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert re.fullmatch(
+        rf"second@example\.org  signed in {STAMP}  last used {STAMP}\n", run(bare, "sessions")
+    )
+    assert run(other, "sessions").endswith("  (not in this shell's FORMS_COORDINATORS)\n")
+    ended = run(bare, "end-sessions", "second@example.org")
+    assert ended.startswith("Ended 1 desk session(s) of second@example.org;")
+    assert "FORMS_COORDINATORS" not in ended
+    assert client.get("/desk/", follow_redirects=False).status_code == 303
+    assert run(bare, "sessions") == "No desk sessions.\n"
+    client.close()
 
 
 def test_a_coordinator_with_an_idn_domain_signs_in_and_is_ended_in_either_spelling(

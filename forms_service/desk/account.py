@@ -105,7 +105,9 @@ async def sign_out_everywhere(
 ) -> Response:
     """For a lost phone or a shared computer: every session of this coordinator ends, this
     one too. The log says it happened (no address: logs hold no personal data)."""
-    ended = await desk.db(signin.end_sessions, desk.settings, store.now(), session.address)
+    now = store.now()
+    stored = await desk.db(signin.end_sessions, now, session.address)
+    ended = sum(signin.is_live(desk.settings, s, now) for s in stored)
     log.info("a coordinator signed out everywhere: %d session(s) ended", ended)
     return _signed_out(request, desk, others=max(ended - 1, 0))
 

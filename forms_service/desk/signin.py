@@ -112,30 +112,24 @@ def open_session(conn: sqlite3.Connection, address: str, now: float) -> str:
     return session_id
 
 
-def _is_live(settings: Settings, row: sqlite3.Row, now: float) -> bool:
-    """Neither idle nor open too long, and its owner still a coordinator."""
+def is_live(settings: Settings, session: OpenSession, now: float) -> bool:
+    """Neither idle nor open too long, and its owner still a coordinator, by the service's
+    settings (an operator's shell may not have them: the commands judge nothing)."""
     return (
-        now - row["seen_at"] < settings.session_idle_minutes * 60
-        and now - row["created_at"] < settings.session_max_hours * 3600
-        and coordinator(settings, row["address"]) is not None
+        now - session.seen_at < settings.session_idle_minutes * 60
+        and now - session.created_at < settings.session_max_hours * 3600
+        and coordinator(settings, session.address) is not None
     )
 
 
 def _rows(conn: sqlite3.Connection, address: str | None) -> list[sqlite3.Row]:
-    """The sessions of one address (in any case), or everyone's when it is None, by
+    """The sessions of one address (however written), or everyone's when it is None, by
     address, most recently used first."""
     return conn.execute(
         "SELECT id_hash, address, created_at, seen_at FROM desk_sessions"
         " WHERE ?1 IS NULL OR lower(address) = ?1 ORDER BY address, seen_at DESC",
         (_key(address),),
     ).fetchall()
-
-
-def _live_rows(
-    conn: sqlite3.Connection, settings: Settings, now: float, address: str | None
-) -> list[sqlite3.Row]:
-    """Rows past their time stay until used, ended or cleared at a sign-in: skipped here."""
-    return [row for row in _rows(conn, address) if _is_live(settings, row, now)]
 
 
 def _shown(row: sqlite3.Row) -> OpenSession:
@@ -148,15 +142,15 @@ def clear_ended(conn: sqlite3.Connection, settings: Settings, now: float) -> Non
     longer than a session lasts, and stays a handful of rows. Run at each sign-in."""
     with store.transaction(conn):
         rows = _rows(conn, None)
-        ended = [(row["id_hash"],) for row in rows if not _is_live(settings, row, now)]
+        ended = [(row["id_hash"],) for row in rows if not is_live(settings, _shown(row), now)]
         conn.executemany("DELETE FROM desk_sessions WHERE id_hash = ?", ended)
 
 
-def open_sessions(
-    conn: sqlite3.Connection, settings: Settings, now: float, address: str | None = None
-) -> list[OpenSession]:
-    """For operators: who is signed in, since when, last seen when."""
-    return [_shown(row) for row in _live_rows(conn, settings, now, address)]
+def stored_sessions(conn: sqlite3.Connection, address: str | None = None) -> list[OpenSession]:
+    """For operators: every session the database holds, whoever's; the database, not the
+    operator's shell, knows who is signed in. One past its time is refused at its next
+    use and forgotten at the next sign-in."""
+    return [_shown(row) for row in _rows(conn, address)]
 
 
 def other_sessions(
@@ -164,18 +158,18 @@ def other_sessions(
 ) -> list[OpenSession]:
     """The owner's live sessions besides this one, so they can tell whether someone else
     (a lost phone, a shared computer) is signed in as them."""
-    rows = _live_rows(conn, settings, now, session.address)
-    return [_shown(row) for row in rows if row["id_hash"] != session.id_hash]
+    rows = [row for row in _rows(conn, session.address) if row["id_hash"] != session.id_hash]
+    return [s for s in map(_shown, rows) if is_live(settings, s, now)]
 
 
 def end_sessions(
-    conn: sqlite3.Connection, settings: Settings, now: float, address: str | None = None
-) -> int:
-    """End every session of one address (in any case), or everyone's when it is None, and
-    spend the sign-in links sent to it and not used yet, so that a lost phone opens nothing
-    even from its mailbox. Returns how many live sessions ended."""
+    conn: sqlite3.Connection, now: float, address: str | None = None
+) -> list[OpenSession]:
+    """End every session of one address (however written), or everyone's when it is
+    None, and spend the sign-in links sent to it and not used yet, so that a lost phone
+    opens nothing even from its mailbox. Returns the sessions ended, as stored."""
     with store.transaction(conn):
-        ended = len(_live_rows(conn, settings, now, address))
+        ended = stored_sessions(conn, address)
         conn.execute(
             "DELETE FROM desk_sessions WHERE ?1 IS NULL OR lower(address) = ?1",
             (_key(address),),
@@ -202,7 +196,7 @@ def load_session(
         ).fetchone()
         if row is None:
             return None
-        if not _is_live(settings, row, now):
+        if not is_live(settings, _shown(row), now):
             conn.execute("DELETE FROM desk_sessions WHERE id_hash = ?", (id_hash,))
             return None
         conn.execute("UPDATE desk_sessions SET seen_at = ? WHERE id_hash = ?", (now, id_hash))
