@@ -34,6 +34,9 @@ def configure_logging(settings: Settings) -> None:
         stream=sys.stderr,
         force=True,
     )
+    # python-multipart's warnings about a broken body quote bytes of it: what a person
+    # sent never goes to the log, and the person already gets a 400 saying so.
+    logging.getLogger("python_multipart").setLevel(logging.ERROR)
 
 
 class Refused(Exception):
