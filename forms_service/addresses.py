@@ -9,9 +9,11 @@ checked by parsing it back; one that does not come back unchanged is refused.
 
 from __future__ import annotations
 
+import re
 from email.headerregistry import Address
 from email.policy import SMTP
 
+import idna
 from email_validator import EmailNotValidError, validate_email
 
 
@@ -64,3 +66,30 @@ def shown(text: str) -> str:
     looks like apple.com cannot pass for it (it reads `xn--80ak6aa92e.com`)."""
     ascii_text = ascii_form(text)
     return ascii_text if ascii_text == text else f"{ascii_text} (written {text})"
+
+
+def spellings(text: str) -> list[str]:
+    """What a coordinator types in search, as typed and with each label of a domain written
+    the other way (punycode and Unicode): an address is stored as the person wrote it
+    and shown ASCII first, and either spelling must find it."""
+    parts = re.split(r"([@.\s]+)", text)
+    written = {text, "".join(map(_unicode_label, parts)), "".join(map(_ascii_label, parts))}
+    return sorted(written)
+
+
+def _unicode_label(label: str) -> str:
+    if not label.lower().startswith("xn--"):
+        return label
+    try:
+        return idna.decode(label)
+    except (idna.IDNAError, UnicodeError):  # a part of a label, or not punycode at all
+        return label
+
+
+def _ascii_label(label: str) -> str:
+    if label.isascii():
+        return label
+    try:
+        return idna.encode(label, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return label

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import emails, mailqueue, overview, retention, schema, sending, store
-from .addresses import UnsafeAddress, canonical
+from .addresses import UnsafeAddress, ascii_form, canonical, shown
 from .desk import signin
 from .export import csv_document, when
 from .forms import FORMS, VOLUNTEER
@@ -117,7 +117,7 @@ def cmd_list(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
         print(
             f"{row['id']:>6}  {row['reference']}  {when(row['created_at'])}  "
             f"{row['status'] or '-':<8} {emails.inert(data.get('name', ''))}"
-            f" <{data.get('email', '')}>{reason}",
+            f" <{ascii_form(str(data.get('email', '')))}>{reason}",
             file=out,
         )
     return 0
@@ -141,8 +141,11 @@ def cmd_show(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
         print(f"Last error: {row['last_error']}", file=out)
     for field in form.fields:
         value = data.get(field.name, "")
-        shown = ", ".join(value) if isinstance(value, list) else value
-        print(f"{field.label}: {emails.inert(shown)}", file=out)
+        if isinstance(value, list):
+            value = ", ".join(value)
+        elif field.kind == "email" and value:
+            value = shown(value)  # ASCII first: a look-alike domain cannot pass
+        print(f"{field.label}: {emails.inert(value)}", file=out)
     return 0
 
 

@@ -1,6 +1,7 @@
 """CSV exports that open cleanly in a spreadsheet: for the CLI and the coordinators' desk.
 
-No cell starts like a formula, and text-direction controls show as [U+202E] markers.
+No cell starts like a formula, text-direction controls show as [U+202E] markers, and
+an email address has its domain in ASCII.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
+from .addresses import ascii_form
 from .emails import inert
 from .forms import Field
 
@@ -35,9 +37,15 @@ def csv_document(
     writer = csv.writer(buffer, dialect="excel")
     writer.writerow([*leading, *(f.name for f in fields)])
     for first, data in rows:
-        values = [
-            "; ".join(v) if isinstance(v, list) else str(v)
-            for v in (data.get(f.name, "") for f in fields)
-        ]
+        values = [_cell(f, data.get(f.name, "")) for f in fields]
         writer.writerow([spreadsheet_safe(inert(v)) for v in [*first, *values]])
     return "\ufeff" + buffer.getvalue()  # the BOM makes spreadsheets read UTF-8
+
+
+def _cell(field: Field, value: object) -> str:
+    """A field's value as one cell. An address in its ASCII form (domain in punycode):
+    a mail merge or a copy from the sheet cannot reach a look-alike of apple.com
+    written in Cyrillic letters, and the cell still holds one usable address."""
+    if isinstance(value, list):
+        return "; ".join(value)
+    return ascii_form(str(value)) if field.kind == "email" and value else str(value)

@@ -20,6 +20,7 @@ from .test_delivery import cli
 
 EVIL = "https://evil.example"
 TIME = re.compile(r'<time datetime="([^"]+)">([^<]+)</time>')
+LOOK_ALIKE = "a@\u0430pple.com"  # a Cyrillic a: not apple.com
 PHOENIX = "America/Phoenix"  # MST, UTC-07:00, no daylight saving time
 
 
@@ -586,6 +587,34 @@ def test_the_list_pages_filters_and_searches_without_putting_words_in_the_addres
     assert r.status_code == 303 and "07" not in r.headers["location"]
     found = client.get(r.headers["location"]).text
     assert "10 submissions match" in found
+    client.close()
+
+
+def test_a_look_alike_domain_is_ascii_in_the_export_and_the_commands_and_found_either_way(
+    desk: Service, smtp: SmtpServer
+) -> None:
+    """Cyrillic a (U+0430) in apple.com: whatever a coordinator copies reads xn--, and searching
+    the ASCII form the desk shows, or the Unicode one, or a part of either, finds it."""
+    reference = submit(desk, name="Idn Person", email=LOOK_ALIKE)
+    submit(desk, name="Plain Person", email="a@apple.com")
+    client = sign_in(desk, smtp)
+    token = csrf(client)
+    for words in ("a@xn--pple-43d.com", "XN--PPLE-43D", LOOK_ALIKE, "\u0430pple"):
+        r = client.post("/desk/filter", data={"csrf": token, "search": words})
+        found = client.get(r.headers["location"]).text
+        assert "1 submission" in found and reference in found, words
+    client.post("/desk/filter", data={"csrf": token, "search": ""})
+    export = client.post("/desk/export", data={"csrf": token})
+    rows = list(csv.DictReader(export.content.decode("utf-8-sig").splitlines()))
+    assert [row["email"] for row in rows] == ["a@xn--pple-43d.com", "a@apple.com"]
+    exported = cli(desk, "export").stdout.lstrip("\ufeff").splitlines()
+    assert [row["email"] for row in csv.DictReader(exported)] == [
+        "a@xn--pple-43d.com",
+        "a@apple.com",
+    ]
+    assert "<a@xn--pple-43d.com>" in cli(desk, "list").stdout
+    shown = cli(desk, "show", reference).stdout
+    assert f": a@xn--pple-43d.com (written {LOOK_ALIKE})\n" in shown
     client.close()
 
 

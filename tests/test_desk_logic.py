@@ -21,7 +21,7 @@ from forms_service import (
     store,
     submissions,
 )
-from forms_service.addresses import canonical
+from forms_service.addresses import canonical, spellings
 from forms_service.desk import queries, signin
 from forms_service.settings import Settings, SettingsError
 
@@ -220,6 +220,14 @@ def test_an_address_is_one_coordinator_however_its_domain_and_case_are_written()
         assert signin.coordinator(settings, typed) == "Ops@xn--exmple-cua.org"
     assert signin.coordinator(settings, "ops@example.org") is None
     assert signin.coordinator(settings, "not an address") is None
+
+
+def test_search_words_are_tried_in_both_spellings_of_a_domain():
+    assert spellings("a@xn--pple-43d.com") == spellings("a@\u0430pple.com")
+    assert spellings("a@\u0430pple.com") == ["a@xn--pple-43d.com", "a@\u0430pple.com"]
+    assert spellings("xn--exmple-cua") == ["ex\u00e4mple", "xn--exmple-cua"]
+    assert spellings("person 07") == ["person 07"]
+    assert "xn--pple" in spellings("xn--pple")  # a part of a label is still searched as typed
 
 
 def test_a_session_is_stored_hashed_and_expires(conn):

@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from .. import clock, store
+from ..addresses import spellings
 from ..forms import FORMS, STATUSES, Form
 from ..words import LANGUAGE_KEY, NAMES, language, say
 
@@ -26,6 +27,11 @@ _AREAS_PATH = "CASE s.form {} ELSE NULL END".format(
     " ".join(f"WHEN '{f.slug}' THEN '$.{f.areas}'" for f in FORMS.values() if f.areas)
 )
 _COLUMNS = "s.id, s.reference, s.form, s.data, s.created_at, s.status"
+_SEARCH = (
+    "instr(lower(coalesce(json_extract(s.data, '$.name'), '')), ?)"
+    " OR instr(lower(coalesce(json_extract(s.data, '$.email'), '')), ?)"
+)
+"""Words in the name or the email; asked once for each way of spelling them."""
 
 
 @dataclass(frozen=True)
@@ -156,12 +162,9 @@ def _where(filters: Filters, now: float, follow_up_days: int) -> tuple[str, list
         clauses.append(f"EXISTS (SELECT 1 FROM json_each(s.data, {_AREAS_PATH}) WHERE value = ?)")
         params.append(filters.area)
     if filters.search:
-        words = filters.search.strip().lower()
-        clauses.append(
-            "(instr(lower(coalesce(json_extract(s.data, '$.name'), '')), ?)"
-            " OR instr(lower(coalesce(json_extract(s.data, '$.email'), '')), ?))"
-        )
-        params += [words, words]
+        words = spellings(filters.search.strip().lower())
+        clauses.append("(" + " OR ".join([_SEARCH] * len(words)) + ")")
+        params += [w for w in words for _ in range(2)]
     return " AND ".join(clauses), params
 
 
