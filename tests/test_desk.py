@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import re
+import socket
 import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
@@ -404,6 +405,29 @@ def test_removing_an_address_from_the_coordinators_ends_its_sessions(
     again = start_service(smtp.port, FORMS_COORDINATORS="coordinators@example.org")
     with httpx.Client(base_url=again.url, cookies={"desk_session": cookie}) as c:
         assert c.get("/desk/").status_code == 303
+
+
+def test_a_client_hanging_up_mid_post_is_one_quiet_log_line(
+    desk: Service, smtp: SmtpServer
+) -> None:
+    """Anyone may start a sign-in post and hang up: the log gets one INFO line each time,
+    never an ERROR with a traceback (which anyone could then fill the log with)."""
+    cookie = sign_in(desk, smtp).cookies["desk_session"]
+    for path, extra in (
+        ("/desk/sign-in", ""),
+        ("/desk/filter", f"Cookie: desk_session={cookie}\r\n"),
+    ):
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: {desk.url}\r\n{extra}"
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n"
+        )
+        with socket.create_connection(("127.0.0.1", desk.port), timeout=5) as sock:
+            sock.sendall(head.encode() + b"email=a")
+    wait_until(lambda: desk.log().count("client went away") == 2, 10, "two log lines")
+    time.sleep(0.5)
+    log = desk.log()
+    assert "ERROR" not in log and "Traceback" not in log, log
+    assert log.count("INFO forms_service.desk: client went away before sending the whole form") == 2
 
 
 def test_every_desk_page_is_no_store_noindex_and_locked_down(

@@ -14,9 +14,8 @@ from starlette.responses import RedirectResponse, Response
 
 from .. import guard, store
 from ..addresses import UnsafeAddress, canonical
-from ..reading import BodyTooLarge, read_form
 from . import signin
-from .shared import Desk, desk_of, signed_in
+from .shared import Desk, desk_of, posted, signed_in
 
 log = logging.getLogger("forms_service.desk")
 
@@ -28,10 +27,9 @@ async def sign_in(request: Request) -> Response:
     settings = desk.settings
     if not guard.from_origins(request, (settings.desk_origin,)):
         return desk.message(request, 403, "Refused", "Please ask for a link from the desk's page.")
-    try:
-        form = await read_form(request, settings)
-    except (BodyTooLarge, TimeoutError):
-        return desk.message(request, 413, "Too long", "What you sent is too long.")
+    form = await posted(request, desk)
+    if isinstance(form, Response):
+        return form
     raw = str(form.get("email", "")).strip()
     try:
         address = canonical(raw)

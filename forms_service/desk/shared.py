@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from starlette.datastructures import FormData
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from .. import guard, sending, store
@@ -117,16 +117,28 @@ def signed_in(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             )
             if not guard.from_origins(request, (desk.settings.desk_origin,)):
                 return refused
-            try:
-                form = await read_form(request, desk.settings)
-            except (BodyTooLarge, TimeoutError):
-                return desk.message(request, 413, "Too long", "What you sent is too long.")
+            form = await posted(request, desk)
+            if isinstance(form, Response):
+                return form
             token = str(form.get("csrf", ""))
             if not hmac.compare_digest(token.encode(), session.csrf.encode()):
                 return refused
         return await handler(request, desk, session, form)
 
     return endpoint
+
+
+async def posted(request: Request, desk: Desk) -> FormData | Response:
+    """The post's form, or the answer when it cannot be had: too long or too slow (413),
+    or the client hung up before sending it all (logged as the intake logs it, one line
+    without a traceback or anything sent, as nobody is there to read the answer)."""
+    try:
+        return await read_form(request, desk.settings)
+    except (BodyTooLarge, TimeoutError):
+        return desk.message(request, 413, "Too long", "What you sent is too long.")
+    except ClientDisconnect:
+        log.info("client went away before sending the whole form")
+        return Response(status_code=400)
 
 
 def _to_sign_in(request: Request, desk: Desk, *, had_cookie: bool) -> Response:
