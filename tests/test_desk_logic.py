@@ -281,12 +281,41 @@ def test_ending_sessions_ends_one_address_in_any_case_or_all_and_spends_its_link
         ("d@example.org",)
     ]
     assert [signin.load_session(conn, i, settings, now) for i in c] == [None, None]
-    assert signin.spend_link(conn, c_link, now) is None
+    assert signin.sign_in_by_link(conn, c_link, settings, now) is None
     assert signin.load_session(conn, d, settings, now) is not None
     assert signin.end_sessions(conn, now, "c@example.org") == []
     assert len(signin.end_sessions(conn, now)) == 1
     assert conn.execute("SELECT count(*) FROM desk_sessions").fetchone()[0] == 0
-    assert signin.spend_link(conn, d_link, now) is None
+    assert signin.sign_in_by_link(conn, d_link, settings, now) is None
+
+
+def test_signing_out_everywhere_at_any_moment_of_a_sign_in_by_link_leaves_no_session(tmp_path):
+    """The desk's connection signs in by link while another (the CLI's end-sessions, or
+    the same desk a moment later) ends the coordinator's sessions at the first moment
+    the desk's connection is between transactions with the link spent, or after."""
+    path = tmp_path / "forms.sqlite3"
+    desk, other = store.connect(path), store.connect(path)
+    schema.migrate(desk)
+    settings = Settings(coordinators=("c@example.org",))
+    now = time.time()
+    token = signin.create_link(desk, "c@example.org", now)
+    spent = "SELECT 1 FROM sign_in_links WHERE used_at IS NOT NULL"
+    ended: list[object] = []
+
+    def each_statement(sql: str) -> None:
+        if not ended and not desk.in_transaction and other.execute(spent).fetchone():
+            ended.append(signin.end_sessions(other, now, "c@example.org"))
+
+    desk.set_trace_callback(each_statement)
+    session_id = signin.sign_in_by_link(desk, token, settings, now)
+    desk.set_trace_callback(None)
+    assert session_id is not None  # the link worked: the sign-out came after it
+    if not ended:
+        signin.end_sessions(other, now, "c@example.org")
+    assert desk.execute("SELECT count(*) FROM desk_sessions").fetchone()[0] == 0
+    assert signin.load_session(desk, session_id, settings, now) is None
+    desk.close()
+    other.close()
 
 
 def test_a_session_holds_nothing_about_the_device_or_place_as_the_desk_says(conn):
@@ -308,9 +337,11 @@ def test_sessions_that_can_no_longer_be_used_are_forgotten_at_a_sign_in(conn):
             "UPDATE desk_sessions SET seen_at = ? WHERE id_hash = ?",
             (now - 31 * 60, signin.digest(idle)),
         )
-    signin.clear_ended(conn, settings, now)
+    link = signin.create_link(conn, "c@example.org", now)
+    new = signin.sign_in_by_link(conn, link, settings, now)
     assert [r[0] for r in conn.execute("SELECT id_hash FROM desk_sessions")] == [
-        signin.digest(live)
+        signin.digest(live),
+        signin.digest(new),
     ]
 
 

@@ -72,11 +72,9 @@ async def link(request: Request) -> Response:
         return desk.page(request, "link.html", session=None, token=token)
     if not guard.from_origins(request, (desk.settings.desk_origin,)):
         return broken
-    address = await desk.db(signin.spend_link, token, store.now())
-    if address is None or signin.coordinator(desk.settings, address) is None:
+    session_id = await desk.db(signin.sign_in_by_link, token, desk.settings, store.now())
+    if session_id is None:
         return broken
-    await desk.db(signin.clear_ended, desk.settings, store.now())
-    session_id = await desk.db(signin.open_session, address, store.now())
     log.info("a coordinator signed in")
     response = RedirectResponse(desk.path, 303)
     response.set_cookie(

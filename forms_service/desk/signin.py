@@ -89,26 +89,39 @@ def link_is_live(conn: sqlite3.Connection, token: str, now: float) -> bool:
     return row is not None
 
 
-def spend_link(conn: sqlite3.Connection, token: str, now: float) -> str | None:
-    """Use the link up, once: the address it was sent to, or None if it is not valid now."""
+def sign_in_by_link(
+    conn: sqlite3.Connection, token: str, settings: Settings, now: float
+) -> str | None:
+    """Spend the link, once, and open a session for the coordinator it was sent to: the
+    new session's id (for the cookie), or None if the link is not valid now or the
+    address is no longer a coordinator's. One transaction, as end_sessions is one: a
+    sign-out everywhere comes wholly before (the link no longer works) or wholly after
+    (the new session ends with the others), never in between to leave a session open."""
     with store.transaction(conn):
         row = conn.execute(
             "UPDATE sign_in_links SET used_at = ?"
             " WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING address",
             (now, digest(token), now),
         ).fetchone()
-    return row[0] if row else None
+        if row is None or coordinator(settings, row[0]) is None:
+            return None
+        _clear_ended(conn, settings, now)
+        return _new_session(conn, row[0], now)
 
 
 def open_session(conn: sqlite3.Connection, address: str, now: float) -> str:
     """Start a session; return the id for the cookie (only its hash is kept)."""
-    session_id = secrets.token_urlsafe(32)
     with store.transaction(conn):
-        conn.execute(
-            "INSERT INTO desk_sessions (id_hash, address, csrf, created_at, seen_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (digest(session_id), address, secrets.token_urlsafe(32), now, now),
-        )
+        return _new_session(conn, address, now)
+
+
+def _new_session(conn: sqlite3.Connection, address: str, now: float) -> str:
+    session_id = secrets.token_urlsafe(32)
+    conn.execute(
+        "INSERT INTO desk_sessions (id_hash, address, csrf, created_at, seen_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (digest(session_id), address, secrets.token_urlsafe(32), now, now),
+    )
     return session_id
 
 
@@ -136,14 +149,13 @@ def _shown(row: sqlite3.Row) -> OpenSession:
     return OpenSession(row["address"], row["created_at"], row["seen_at"])
 
 
-def clear_ended(conn: sqlite3.Connection, settings: Settings, now: float) -> None:
+def _clear_ended(conn: sqlite3.Connection, settings: Settings, now: float) -> None:
     """Forget the sessions that can no longer be used (timed out, or of a former
     coordinator) that nobody signed out of: the table keeps nobody's comings and goings
     longer than a session lasts, and stays a handful of rows. Run at each sign-in."""
-    with store.transaction(conn):
-        rows = _rows(conn, None)
-        ended = [(row["id_hash"],) for row in rows if not is_live(settings, _shown(row), now)]
-        conn.executemany("DELETE FROM desk_sessions WHERE id_hash = ?", ended)
+    rows = _rows(conn, None)
+    ended = [(row["id_hash"],) for row in rows if not is_live(settings, _shown(row), now)]
+    conn.executemany("DELETE FROM desk_sessions WHERE id_hash = ?", ended)
 
 
 def stored_sessions(conn: sqlite3.Connection, address: str | None = None) -> list[OpenSession]:
