@@ -318,6 +318,19 @@ def test_signing_out_everywhere_at_any_moment_of_a_sign_in_by_link_leaves_no_ses
     other.close()
 
 
+def test_at_most_three_links_work_at_once_for_an_address(conn):
+    settings = Settings(coordinators=("c@example.org",))
+    now = time.time()
+    links = [signin.create_link(conn, "c@example.org", now) for _ in range(3)]
+    assert None not in links and signin.create_link(conn, "C@example.org", now) is None
+    assert signin.create_link(conn, "d@example.org", now) is not None  # per address
+    assert signin.sign_in_by_link(conn, links[2], settings, now) is not None
+    assert signin.create_link(conn, "c@example.org", now) is not None  # one was used
+    signin.end_sessions(conn, now, "c@example.org")  # spends the rest
+    assert signin.create_link(conn, "c@example.org", now) is not None
+    assert signin.create_link(conn, "c@example.org", now + 15 * 60 + 1) is not None
+
+
 def test_a_session_holds_nothing_about_the_device_or_place_as_the_desk_says(conn):
     columns = {row["name"] for row in conn.execute("PRAGMA table_info(desk_sessions)")}
     assert columns == {"id_hash", "address", "csrf", "search", "created_at", "seen_at"}

@@ -40,7 +40,6 @@ class Desk:
         self.settings = settings
         self.look = Look(settings.site_dir, settings.timezone)
         self.path = urlsplit(settings.desk).path
-        self.by_address = guard.RateLimiter(signin.LINKS_PER_ADDRESS)
         self.by_client = guard.RateLimiter(signin.LINKS_PER_CLIENT)
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()

@@ -27,7 +27,10 @@ from ..settings import RateLimit, Settings
 
 LINK_MINUTES = 15
 COOKIE = "desk_session"
-LINKS_PER_ADDRESS = RateLimit(3, 900)
+LIVE_LINKS = 3
+"""Links that still work for one address at most: no new one while there are, so
+whoever asks, its inbox gets at most this many in LINK_MINUTES, and its owner always
+has a working link there (a stranger's requests fill their inbox, not lock them out)."""
 LINKS_PER_CLIENT = RateLimit(10, 3600)
 
 
@@ -69,11 +72,19 @@ def _key(address: str | None) -> str | None:
     return None if address is None else canonical(address)
 
 
-def create_link(conn: sqlite3.Connection, address: str, now: float) -> str:
-    """A new single-use token for this address; links long expired are cleared on the way."""
+def create_link(conn: sqlite3.Connection, address: str, now: float) -> str | None:
+    """A new single-use token for this address, or None while LIVE_LINKS sent to it
+    still work; links long expired are cleared on the way."""
     token = secrets.token_urlsafe(32)
     with store.transaction(conn):
         conn.execute("DELETE FROM sign_in_links WHERE expires_at < ?", (now - 86400,))
+        live = conn.execute(
+            "SELECT count(*) FROM sign_in_links"
+            " WHERE lower(address) = ? AND used_at IS NULL AND expires_at > ?",
+            (_key(address), now),
+        ).fetchone()[0]
+        if live >= LIVE_LINKS:
+            return None
         conn.execute(
             "INSERT INTO sign_in_links (token_hash, address, expires_at) VALUES (?, ?, ?)",
             (digest(token), address, now + LINK_MINUTES * 60),
