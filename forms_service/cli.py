@@ -50,8 +50,16 @@ def _connect(settings: Settings):
             f"no database at {settings.database}. Set FORMS_DATABASE to the service's"
             " database (the service creates it when it first starts)."
         )
-    conn = store.connect(settings.database)
-    schema.migrate(conn)
+    try:
+        conn = store.connect(settings.database)
+        schema.migrate(conn)
+    except sqlite3.OperationalError:  # locked, or no room: its own message says it
+        raise
+    except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
+        raise Refused(
+            f"{settings.database} cannot be read as the service's database ({exc}):"
+            " check FORMS_DATABASE, or restore it from a backup."
+        ) from None
     return conn
 
 

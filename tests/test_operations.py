@@ -44,6 +44,20 @@ def test_export_opens_cleanly_in_a_spreadsheet(service: Service, tmp_path):
     assert "admin; technology" in rows[2]
 
 
+def test_a_file_that_is_not_a_database_is_refused_in_one_line(service: Service, tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database\n" * 100)
+    env = {**service.env, "FORMS_DATABASE": str(text)}
+    for command, *args in (["list"], ["sessions"], ["end-sessions", "--all"]):
+        done = cli(service, command, *args, env=env)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+        assert done.stderr == (
+            f"forms-service {command}: {text} cannot be read as the service's database"
+            " (file is not a database): check FORMS_DATABASE, or restore it from a backup.\n"
+        )
+    assert text.read_text() == "not a database\n" * 100
+
+
 def test_send_test_email(service: Service, smtp: SmtpServer):
     result = cli(service, "send-test-email")
     assert result.returncode == 0, result.stderr
