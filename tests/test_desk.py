@@ -311,6 +311,7 @@ def test_a_coordinator_sees_their_other_sessions_and_signs_out_everywhere(
     for client in (here, phone):
         gone = client.get("/desk/", follow_redirects=False)
         assert (gone.status_code, gone.headers["location"]) == (303, "/desk/sign-in")
+    assert "desk_session" not in phone.cookies  # the dead cookie was dropped on the way
     assert colleague.get("/desk/").status_code == 200
     assert desk.rows("SELECT address FROM desk_sessions") == [("second@example.org",)]
     assert "does not work" in here.post(unused).text

@@ -125,11 +125,5 @@ def _signed_out(request: Request, desk: Desk, others: int | None = None) -> Resp
     """The signed-out page (with how many other sessions ended, after signing out
     everywhere), and the browser told to forget the cookie."""
     response = desk.page(request, "signed_out.html", session=None, others=others)
-    response.delete_cookie(
-        signin.COOKIE,
-        path=desk.path,
-        secure=desk.settings.desk.startswith("https:"),
-        httponly=True,
-        samesite="strict",
-    )
+    desk.forget_cookie(response)
     return response

@@ -83,6 +83,16 @@ class Desk:
         body = self.look.render(template, desk=self.path, **context)
         return HTMLResponse(body, status)
 
+    def forget_cookie(self, response: Response) -> None:
+        """Tell the browser to drop the session cookie (set as account.link sets it)."""
+        response.delete_cookie(
+            signin.COOKIE,
+            path=self.path,
+            secure=self.settings.desk.startswith("https:"),
+            httponly=True,
+            samesite="strict",
+        )
+
     def message(self, request: Request, status: int, title: str, text: str) -> Response:
         return self.page(request, "message.html", status, title=title, text=text, session=None)
 
@@ -147,4 +157,7 @@ def _to_sign_in(request: Request, desk: Desk, *, had_cookie: bool) -> Response:
     if request.method == "GET" and cross_site and not had_cookie:
         query = f"?{request.url.query}" if request.url.query else ""
         return desk.page(request, "reopen.html", url=request.url.path + query, session=None)
-    return RedirectResponse(f"{desk.path}sign-in", 303)
+    response = RedirectResponse(f"{desk.path}sign-in", 303)
+    if had_cookie:  # it opens nothing any more: the browser need not keep sending it
+        desk.forget_cookie(response)
+    return response
