@@ -16,9 +16,14 @@ def local(timestamp: float, timezone: str) -> datetime:
 
 def zone_name(moment: datetime) -> str:
     """The zone as people write it (EST, CEST); the zones the tz database gives no letters
-    ("-03") read as an offset from UTC ("UTC-03")."""
+    ("-03", "+0545") read as an offset from UTC as people write one ("UTC-03",
+    "UTC+05:45")."""
     abbreviation = moment.strftime("%Z")
-    return "UTC" + abbreviation if abbreviation.startswith(("+", "-")) else abbreviation
+    if not abbreviation.startswith(("+", "-")):
+        return abbreviation
+    if len(abbreviation) == 5:  # hours and minutes
+        abbreviation = f"{abbreviation[:3]}:{abbreviation[3:]}"
+    return "UTC" + abbreviation
 
 
 def readable(moment: datetime) -> str:

@@ -122,6 +122,8 @@ def test_the_digest_is_due_at_its_hour_in_the_organisations_time_zone(utc_hour, 
         # the tz database has no letters for this zone: the offset is named instead
         ("America/Sao_Paulo", 1, "15 Jan 2026, 11:30 UTC-03", "2026-01-15T11:30:00-03:00"),
         ("Asia/Kolkata", 1, "15 Jan 2026, 20:00 IST", "2026-01-15T20:00:00+05:30"),
+        ("Asia/Kathmandu", 1, "15 Jan 2026, 20:15 UTC+05:45", "2026-01-15T20:15:00+05:45"),
+        ("Pacific/Chatham", 7, "16 Jul 2026, 03:15 UTC+12:45", "2026-07-16T03:15:00+12:45"),
     ],
 )
 def test_a_time_for_coordinators_names_its_zone_and_a_time_for_machines_has_its_offset(
