@@ -6,8 +6,9 @@ built from its parts (`addresses.header_address`), in Reply-To or, for the
 acknowledgement, To: everything else they typed is in the body, where any
 text-direction control is shown as a visible marker instead of acting.
 By default (FORMS_EMAIL_DETAILS=summary) the coordinators' email holds none of it,
-only the reference, the time, the areas of help and a link to the desk; a private
-form's (contact) is always such a summary, without even the areas.
+only the reference, the time, the areas of help, the language when it is not English
+(in the subject) and a link to the desk; a private form's (contact) is always such a
+summary, without even the areas.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from .forms import FORMS, Form
 from .mailqueue import Message
 from .settings import Settings
 from .validation import BIDI_CONTROLS
-from .words import LANGUAGE_KEY, LANGUAGES, NAMES, Words, language, say
+from .words import LANGUAGE_KEY, LANGUAGES, Words, language, reply_in, say
 
 ORGANISATION = "The Mission"
 
@@ -57,7 +58,7 @@ def build(message: Message, settings: Settings) -> EmailMessage:
     if email and not summary:
         msg["Reply-To"] = header_address(email)
     # the language in the subject too, so a coordinator who reads it can take it
-    wrote_in = "" if lang == LANGUAGES[0] else f", in {NAMES[lang]}"
+    wrote_in = f", in {reply_in(lang)}" if reply_in(lang) else ""
     msg["Subject"] = f"New {form.noun}{wrote_in} ({message.reference})"
     if summary:
         msg.set_content(_summary_text(message, settings))

@@ -80,6 +80,12 @@ def language(value: str | None) -> str:
     return value if value in LANGUAGES else LANGUAGES[0]
 
 
+def reply_in(lang: str) -> str:
+    """The language's name when coordinators must reply in it (any but the site's first,
+    which they use anyway); "" for that one."""
+    return "" if lang == LANGUAGES[0] else NAMES[lang]
+
+
 def in_edition(path: str, lang: str) -> str:
     """A site page's address in `lang`'s edition: /volunteer/ -> /es/volunteer/."""
     return path if lang == LANGUAGES[0] else f"/{lang}{path}"

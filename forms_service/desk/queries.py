@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .. import clock, store
 from ..addresses import spellings
 from ..forms import FORMS, STATUSES, Form
-from ..words import LANGUAGE_KEY, NAMES, language, say
+from ..words import LANGUAGE_KEY, language, reply_in, say
 
 PAGE_SIZE = 50
 TYPED = frozenset({"text", "textarea"})
@@ -79,8 +79,9 @@ class Submission:
         return language(str(self.data.get(LANGUAGE_KEY)))
 
     @property
-    def language_name(self) -> str:
-        return NAMES[self.language]
+    def reply_in(self) -> str:
+        """The language to reply in when it is not the desk's own (English); "" else."""
+        return reply_in(self.language)
 
     def rows(self, names: Collection[str] = ()) -> list[tuple[str, str, str]]:
         """(label, value, lang) in form order, of the fields `names` only when given: lang
