@@ -28,10 +28,10 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from forms_service import schema, store, submissions  # noqa: E402
 from forms_service.app import create_app  # noqa: E402
 from forms_service.desk import signin  # noqa: E402
 from forms_service.settings import Settings  # noqa: E402
+from forms_service.storage import schema, store, submissions  # noqa: E402
 
 AREAS = ["legal-research", "documents", "translation", "admin", "fundraising", "outreach"]
 FIRST = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fatima", "Gus", "Hana", "Ivo", "Jude"]

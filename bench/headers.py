@@ -1,5 +1,5 @@
 """What bounding request headers costs: the bare app (bench/bare_app.py) under uvicorn's
-default httptools protocol (no header bounds), under ours (forms_service/http.py: 16 KiB and
+default httptools protocol (no header bounds), under ours (forms_service/web/http.py: 16 KiB and
 10 s), and under h11 (which bounds size, by h11_max_incomplete_event_size, but not time).
 Plain GETs by Debian's wrk on loopback, 16 and 64 connections. Prints a table and writes
 bench/results/headers.json.
@@ -27,7 +27,7 @@ from tests.support import free_port, wait_until  # noqa: E402
 
 SERVER = """
 import sys, uvicorn
-from forms_service.http import bounded_protocol
+from forms_service.web.http import bounded_protocol
 http = {"httptools": "httptools", "h11": "h11", "bounded": bounded_protocol(16384, 10.0)}
 uvicorn.run("bench.bare_app:app", port=int(sys.argv[2]), http=http[sys.argv[1]],
             log_level="warning", access_log=False)

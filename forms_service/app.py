@@ -1,7 +1,7 @@
 """Starlette app factory: the routes of each face, the lifespan that runs the workers,
 the middlewares fitted; plus the operators' health endpoints and the error pages.
 
-The public intake lives in intake.py; delivery in outbox.py.
+The public intake lives in web/intake.py; delivery in mail/outbox.py.
 """
 
 from __future__ import annotations
@@ -25,19 +25,21 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from . import guard, openapi, schema, store
-from .committer import Committer
 from .desk.shared import Desk
 from .desk.views import routes as desk_routes
-from .forms import FORMS
-from .headers import DESK_HEADERS, HEADERS_FILE, NO_STORE, read_header_rules, security_headers
-from .health import Readiness, healthz, readyz
-from .intake import UNREADABLE, UNREADABLE_MESSAGE, form_resource, refusal
-from .middleware import AccessLog, SecurityHeaders
-from .outbox import Worker
-from .pages import Pages
+from .forms import openapi
+from .forms.definitions import FORMS
+from .forms.words import Words
+from .mail.outbox import Worker
 from .settings import Settings
-from .words import Words
+from .storage import schema, store
+from .storage.committer import Committer
+from .web import guard
+from .web.headers import DESK_HEADERS, HEADERS_FILE, NO_STORE, read_header_rules, security_headers
+from .web.health import Readiness, healthz, readyz
+from .web.intake import UNREADABLE, UNREADABLE_MESSAGE, form_resource, refusal
+from .web.middleware import AccessLog, SecurityHeaders
+from .web.pages import Pages
 
 log = logging.getLogger("forms_service")
 
@@ -45,7 +47,7 @@ WENT_WRONG = Words("Something went wrong", es="Algo salió mal")
 TRY_AGAIN = Words("Please try again.", es="Vuelve a intentarlo.")
 TRY_LATER = Words("Please try again in a few minutes.", es="Vuelve a intentarlo en unos minutos.")
 ERROR_WORDS = {
-    400: (UNREADABLE, UNREADABLE_MESSAGE),  # only a form Starlette or reading.py cannot read
+    400: (UNREADABLE, UNREADABLE_MESSAGE),  # only a form Starlette or web/reading.py cannot read
     404: (
         Words("Page not found", es="No encontramos la página"),
         Words("There is nothing at this address.", es="No hay nada en esta dirección."),

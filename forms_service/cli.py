@@ -16,13 +16,14 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import TextIO
 
-from . import emails, mailqueue, overview, retention, schema, sending, store
-from .addresses import UnsafeAddress, ascii_form, canonical, shown
 from .desk import signin
-from .export import csv_document, when
-from .forms import FORMS, VOLUNTEER
-from .private import create_private, touch_private
+from .desk.export import csv_document, when
+from .forms.addresses import UnsafeAddress, ascii_form, canonical, shown
+from .forms.definitions import FORMS, VOLUNTEER
+from .mail import emails, queue, sending
 from .settings import Settings, SettingsError
+from .storage import overview, retention, schema, store
+from .storage.private import create_private, touch_private
 
 MAX_LIMIT = 100_000
 
@@ -67,7 +68,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     import uvicorn
 
     from .app import create_app
-    from .http import bounded_protocol
+    from .web.http import bounded_protocol
 
     app = create_app(settings, deliver=not args.no_worker)
     where = (
@@ -99,7 +100,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
 def cmd_worker(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     """Deliver the outbox in this process only, until SIGTERM or Ctrl-C."""
     from .app import prepare_database
-    from .outbox import Worker
+    from .mail.outbox import Worker
 
     prepare_database(settings)
     worker = Worker(settings)
@@ -179,7 +180,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace, out: TextIO) -> int
 
 
 def cmd_retry(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    count = mailqueue.retry_dead(_connect(settings), store.now())
+    count = queue.retry_dead(_connect(settings), store.now())
     print(f"{count} dead letter(s) queued again; the running service sends them.", file=out)
     return 0
 

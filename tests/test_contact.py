@@ -11,10 +11,10 @@ import time
 import pytest
 from starlette.datastructures import FormData
 
-from forms_service import retention, schema, store, submissions
-from forms_service.forms import CONTACT, FORMS
+from forms_service.forms.definitions import CONTACT, FORMS
+from forms_service.forms.validation import validate
 from forms_service.settings import Settings, SettingsError
-from forms_service.validation import validate
+from forms_service.storage import retention, schema, store, submissions
 
 from .desk import csrf, sign_in, submit
 from .support import Service, SmtpServer, text_part, valid_contact

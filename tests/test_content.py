@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from forms_service import emails
-from forms_service.words import LANGUAGES, say
+from forms_service.forms.words import LANGUAGES, say
+from forms_service.mail import emails
 
 from .support import ROOT
 
@@ -14,7 +14,7 @@ DOCS = ROOT / "docs"
 SITE_TEXT = [
     *DOCS.rglob("*.md"),
     *(ROOT / "overrides").rglob("*.html"),
-    ROOT / "forms_service" / "forms.py",
+    ROOT / "forms_service" / "forms" / "definitions.py",
 ]
 BRITISH = re.compile(
     r"\b\w*(?:organis|recognis|realis|apologis|prioritis|summaris|specialis|minimis)\w*"

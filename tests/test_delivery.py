@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from forms_service import schema
+from forms_service.storage import schema
 
 from .desk import sign_in
 from .support import ROOT, Service, SmtpServer, html_part, text_part, valid_form, wait_until
@@ -264,7 +264,7 @@ def writer_process(service: Service) -> psutil.Process:
     (writer,) = [
         child
         for child in psutil.Process(service.proc.pid).children()
-        if "forms_service.writer" in child.cmdline()
+        if "forms_service.storage.writer" in child.cmdline()
     ]
     return writer
 

@@ -603,7 +603,7 @@ def test_summary_emails_carry_none_of_the_submitted_values(desk: Service, smtp: 
 def test_the_list_pages_filters_and_searches_without_putting_words_in_the_address(
     desk: Service, smtp: SmtpServer
 ) -> None:
-    from forms_service import store, submissions
+    from forms_service.storage import store, submissions
 
     conn = store.connect(desk.database)
     with store.transaction(conn):
@@ -669,7 +669,7 @@ def test_a_look_alike_domain_is_ascii_in_the_export_and_the_commands_and_found_e
 
 
 def test_the_daily_digest_sends_counts_and_links_only(start_service, smtp: SmtpServer) -> None:
-    from forms_service import store, submissions
+    from forms_service.storage import store, submissions
 
     first = start_service(smtp.port)
     first.stop()  # the database now exists with its schema

@@ -10,20 +10,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from forms_service import (
-    clock,
-    digest,
-    emails,
-    keys,
-    mailqueue,
-    retention,
-    schema,
-    store,
-    submissions,
-)
-from forms_service.addresses import canonical, spellings
+from forms_service import clock
 from forms_service.desk import queries, signin
+from forms_service.forms.addresses import canonical, spellings
+from forms_service.mail import digest, emails, queue
 from forms_service.settings import Settings, SettingsError
+from forms_service.storage import keys, retention, schema, store, submissions
 
 VALUES = {
     "name": "Ottoline Vandersteen",
@@ -84,7 +76,7 @@ def test_desk_settings_are_read_and_checked():
 
 
 def test_the_summary_email_holds_no_submitted_value_and_full_keeps_todays_email():
-    message = mailqueue.Message(1, "coordinators", 1, "V-ABCDEFGH", "volunteer", VALUES, 0.0)
+    message = queue.Message(1, "coordinators", 1, "V-ABCDEFGH", "volunteer", VALUES, 0.0)
     summary = emails.build(message, Settings(desk_url="https://f.example.org/desk/"))
     raw = summary.as_bytes()
     for key in ("name", "email", "phone", "message"):
@@ -361,7 +353,7 @@ def test_sessions_that_can_no_longer_be_used_are_forgotten_at_a_sign_in(conn):
 def test_export_is_formula_safe_and_recorded(conn):
     [ref] = add(conn, name="=HYPERLINK(1)", message="+1 and -2")
     subs = queries.export(conn, queries.Filters(), "c@example.org", time.time(), 3)
-    from forms_service.export import csv_document
+    from forms_service.desk.export import csv_document
 
     text = csv_document(subs[0].form.fields, ["Reference"], queries.rows_for(subs, "UTC"))
     assert "'=HYPERLINK(1)" in text and "'+1 and -2" in text

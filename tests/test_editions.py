@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from forms_service.forms import FORMS, VOLUNTEER
-from forms_service.headers import NO_STORE, read_header_rules
+from forms_service.forms.definitions import FORMS, VOLUNTEER
 from forms_service.settings import Settings
+from forms_service.web.headers import NO_STORE, read_header_rules
 
 from .browser import new_guarded
 from .desk import sign_in

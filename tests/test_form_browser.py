@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from forms_service.forms import FORMS
-from forms_service.words import LANGUAGES, in_edition
+from forms_service.forms.definitions import FORMS
+from forms_service.forms.words import LANGUAGES, in_edition
 
 from .browser import axe_violations, new_guarded
 from .support import SmtpServer, text_part

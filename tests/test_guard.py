@@ -11,14 +11,9 @@ import jwt
 import pytest
 from starlette.requests import Request
 
-from forms_service import guard
-from forms_service.settings import (
-    EXAMPLE_PROXY_SECRET,
-    RateLimit,
-    Settings,
-    SettingsError,
-)
-from forms_service.words import HOTLINE, say, wait_of
+from forms_service.forms.words import HOTLINE, say, wait_of
+from forms_service.settings import EXAMPLE_PROXY_SECRET, RateLimit, Settings, SettingsError
+from forms_service.web import guard
 
 from .support import ROOT
 

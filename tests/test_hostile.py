@@ -28,8 +28,8 @@ from email_validator import validate_email
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forms_service.forms import FORMS, Form
-from forms_service.validation import BIDI_CONTROLS, FILLERS, UNSEEN_CATEGORIES
+from forms_service.forms.definitions import FORMS, Form
+from forms_service.forms.validation import BIDI_CONTROLS, FILLERS, UNSEEN_CATEGORIES
 
 from .support import VALID, Service, SmtpServer, html_part, text_part, valid_form, wait_until
 

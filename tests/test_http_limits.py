@@ -8,7 +8,7 @@ import time
 import psutil
 import pytest
 
-from forms_service.http import language_of_head
+from forms_service.web.http import language_of_head
 
 from .support import Service, valid_form
 from .test_delivery import post

@@ -17,12 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.datastructures import MultiDict
 
-from forms_service import emails, mailqueue, schema, sending, store, submissions
-from forms_service.addresses import ascii_form, shown
-from forms_service.forms import VOLUNTEER
-from forms_service.outbox import Worker
+from forms_service.forms.addresses import ascii_form, shown
+from forms_service.forms.definitions import VOLUNTEER
+from forms_service.forms.validation import validate
+from forms_service.mail import emails, queue, sending
+from forms_service.mail.outbox import Worker
 from forms_service.settings import Settings
-from forms_service.validation import validate
+from forms_service.storage import schema, store, submissions
 
 from .support import (
     BadSmtpServer,
@@ -289,7 +290,7 @@ def test_the_email_carries_exactly_the_validated_reply_to(address: str):
     expected = (local, domain.encode("idna").decode())
     # Reply-To of the coordinators' email, To of the volunteer's acknowledgement
     for kind, header in (("coordinators", "Reply-To"), ("acknowledgement", "To")):
-        message = mailqueue.Message(1, kind, 1, "V-TESTTEST", "volunteer", result.data, 0.0)
+        message = queue.Message(1, kind, 1, "V-TESTTEST", "volunteer", result.data, 0.0)
         built = emails.build(message, Settings(email_details="full"))
         parsed = email.message_from_bytes(built.as_bytes(), policy=default)
         (value,) = parsed.get_all(header)
@@ -309,7 +310,7 @@ def test_text_direction_controls_are_refused_on_one_line_and_inert_in_the_email(
         assert field in result.errors
     result = validate(VOLUNTEER, MultiDict(valid_form(message=f"pay {control}gnp.exe")))
     assert result.ok and result.data["message"] == f"pay {control}gnp.exe"  # stored as typed
-    message = mailqueue.Message(1, "coordinators", 1, "V-TESTTEST", "volunteer", result.data, 0.0)
+    message = queue.Message(1, "coordinators", 1, "V-TESTTEST", "volunteer", result.data, 0.0)
     built = emails.build(message, Settings(email_details="full"))
     for part in ("plain", "html"):
         body = built.get_body((part,)).get_content()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from forms_service import outbox
+from forms_service.mail import outbox
 
 from .support import Service, SmtpServer, wait_until
 from .test_delivery import cli, post, status

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from forms_service.headers import read_header_rules, read_headers_file
+from forms_service.web.headers import read_header_rules, read_headers_file
 
 from .support import ROOT, Service, site_paths
 

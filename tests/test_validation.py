@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from starlette.datastructures import FormData
 
-from forms_service.forms import VOLUNTEER
-from forms_service.validation import validate
+from forms_service.forms.definitions import VOLUNTEER
+from forms_service.forms.validation import validate
 
 from .support import valid_form
 

@@ -12,8 +12,9 @@ import logging
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from .. import guard, store
-from ..addresses import UnsafeAddress, canonical
+from ..forms.addresses import UnsafeAddress, canonical
+from ..storage import store
+from ..web import guard
 from . import signin
 from .shared import Desk, desk_of, posted, signed_in
 

@@ -13,10 +13,10 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from .. import store
-from ..export import csv_document
-from ..forms import FORMS
+from ..forms.definitions import FORMS
+from ..storage import store
 from . import queries, signin
+from .export import csv_document
 from .shared import Desk, signed_in
 
 log = logging.getLogger("forms_service.desk")

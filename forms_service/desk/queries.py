@@ -13,10 +13,11 @@ import sqlite3
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
-from .. import clock, store
-from ..addresses import spellings
-from ..forms import FORMS, STATUSES, Form
-from ..words import LANGUAGE_KEY, language, reply_in, say
+from .. import clock
+from ..forms.addresses import spellings
+from ..forms.definitions import FORMS, STATUSES, Form
+from ..forms.words import LANGUAGE_KEY, language, reply_in, say
+from ..storage import store
 
 PAGE_SIZE = 50
 TYPED = frozenset({"text", "textarea"})

@@ -22,9 +22,11 @@ from starlette.datastructures import FormData
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from .. import guard, sending, store
-from ..reading import BodyTooLarge, read_form
+from ..mail import sending
 from ..settings import Settings
+from ..storage import store
+from ..web import guard
+from ..web.reading import BodyTooLarge, read_form
 from . import queries, signin
 from .look import Look
 

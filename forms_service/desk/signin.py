@@ -20,10 +20,10 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, make_msgid
 
-from .. import store
-from ..addresses import UnsafeAddress, canonical
-from ..emails import ORGANISATION
+from ..forms.addresses import UnsafeAddress, canonical
+from ..mail.emails import ORGANISATION
 from ..settings import RateLimit, Settings
+from ..storage import store
 
 LINK_MINUTES = 15
 COOKIE = "desk_session"

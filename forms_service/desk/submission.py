@@ -9,8 +9,8 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from .. import retention, store
-from ..addresses import ascii_form
+from ..forms.addresses import ascii_form
+from ..storage import retention, store
 from . import queries, signin
 from .shared import Desk, signed_in
 

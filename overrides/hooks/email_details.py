@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from forms_service.forms.words import Words, say
 from forms_service.settings import EMAIL_DETAILS
-from forms_service.words import Words, say
 
 MARKER = "<!-- email-details -->"
 WORDS = {

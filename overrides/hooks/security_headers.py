@@ -12,7 +12,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from forms_service.headers import no_store_paths, security_headers, write_headers_file
+from forms_service.web.headers import no_store_paths, security_headers, write_headers_file
 
 INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from forms_service.forms import FORMS
-from forms_service.render import form_html
+from forms_service.forms.definitions import FORMS
+from forms_service.forms.render import form_html
 
 
 def on_page_content(html: str, config: Any, **kwargs: Any) -> str:

@@ -9,7 +9,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
-from .store import transaction
+from ..storage.store import transaction
 
 
 @dataclass(frozen=True)

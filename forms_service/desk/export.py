@@ -11,9 +11,9 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
-from .addresses import ascii_form
-from .emails import inert
-from .forms import Field
+from ..forms.addresses import ascii_form
+from ..forms.definitions import Field
+from ..mail.emails import inert
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -40,7 +40,7 @@ class Committer:
         on_commit: Callable[[], None],
         log_level: str,
     ) -> None:
-        self._argv = [sys.executable, "-m", "forms_service.writer"]
+        self._argv = [sys.executable, "-m", "forms_service.storage.writer"]
         self._argv += [str(path), repr(duplicate_window), log_level]
         self._on_commit = on_commit
         self._waiting: list[Item] = []

@@ -18,8 +18,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
-from .private import private_dir
-from .settings import Settings
+from ..settings import Settings
+from ..storage.private import private_dir
 
 
 class TemporaryFailure(Exception):

@@ -7,11 +7,11 @@ from collections.abc import Mapping
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .forms import HONEYPOT, IDEMPOTENCY_KEY, Form
+from .definitions import HONEYPOT, IDEMPOTENCY_KEY, Form
 from .words import LANGUAGES, Words, in_edition, say
 
 _env = Environment(
-    loader=PackageLoader("forms_service", "templates"),
+    loader=PackageLoader("forms_service.forms", "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
     trim_blocks=False,
     keep_trailing_newline=True,

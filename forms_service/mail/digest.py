@@ -13,10 +13,11 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, make_msgid
 
-from . import clock, store
+from .. import clock
+from ..settings import Settings
+from ..storage import store
 from .emails import ORGANISATION
 from .sending import PermanentFailure, TemporaryFailure, Transport
-from .settings import Settings
 
 
 def due_day(settings: Settings, now: float) -> str | None:

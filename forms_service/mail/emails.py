@@ -1,5 +1,5 @@
 """Writes the emails: the coordinators' email and the volunteer's acknowledgement for one
-outbox row (sending.py hands them to an SMTP server, or to files).
+outbox row (mail/sending.py hands them to an SMTP server, or to files).
 
 No submitted text goes into a header except the volunteer's validated address,
 built from its parts (`addresses.header_address`), in Reply-To or, for the
@@ -18,13 +18,13 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate
 
-from . import clock
-from .addresses import header_address
-from .forms import FORMS, Form
-from .mailqueue import Message
-from .settings import Settings
-from .validation import BIDI_CONTROLS
-from .words import LANGUAGE_KEY, LANGUAGES, Words, language, reply_in, say
+from .. import clock
+from ..forms.addresses import header_address
+from ..forms.definitions import FORMS, Form
+from ..forms.validation import BIDI_CONTROLS
+from ..forms.words import LANGUAGE_KEY, LANGUAGES, Words, language, reply_in, say
+from ..settings import Settings
+from .queue import Message
 
 ORGANISATION = "The Mission"
 

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urljoin
 
-from . import render
-from .forms import Form
-from .words import LANGUAGES, Words, in_edition, say
+from ..forms import render
+from ..forms.definitions import Form
+from ..forms.words import LANGUAGES, Words, in_edition, say
 
 SITE_ROOT = "/"
 

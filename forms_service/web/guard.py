@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import jwt
 from starlette.requests import Request
 
-from .settings import RateLimit, Settings, normalise_origin
-from .words import HOTLINE, Words, wait_of
+from ..forms.words import HOTLINE, Words, wait_of
+from ..settings import RateLimit, Settings, normalise_origin
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 MAX_TRACKED_CLIENTS = 50_000

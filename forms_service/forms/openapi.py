@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .forms import HONEYPOT, IDEMPOTENCY_KEY, Field, Form
+from .definitions import HONEYPOT, IDEMPOTENCY_KEY, Field, Form
 from .words import LANGUAGES
 
 _MESSAGE = {

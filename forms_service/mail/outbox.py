@@ -25,8 +25,9 @@ import threading
 import time
 from pathlib import Path
 
-from . import digest, emails, mailqueue, retention, sending, store
-from .settings import Settings
+from ..settings import Settings
+from ..storage import retention, store
+from . import digest, emails, queue, sending
 
 log = logging.getLogger("forms_service.outbox")
 
@@ -195,12 +196,12 @@ class Worker:
         """
         lease, now = self.settings.lease_seconds, store.now()
         claimed_until = now + lease  # as claim computes it, so renew and release match it
-        messages = mailqueue.claim(conn, now, lease, BATCH_SIZE)
+        messages = queue.claim(conn, now, lease, BATCH_SIZE)
         tried = 0
         try:
             for message in messages:
                 tried += 1
-                if not mailqueue.renew(conn, message.id, claimed_until, store.now() + lease):
+                if not queue.renew(conn, message.id, claimed_until, store.now() + lease):
                     continue  # its lease ran out and another worker has it now
                 if not self._deliver_one(conn, message):
                     break
@@ -212,17 +213,17 @@ class Worker:
                 self._retry_or_give_up(conn, messages[tried - 1], reason)
             raise
         finally:
-            mailqueue.release(conn, [m.id for m in messages[tried:]], claimed_until)
+            queue.release(conn, [m.id for m in messages[tried:]], claimed_until)
         return len(messages)
 
-    def _deliver_one(self, conn: sqlite3.Connection, message: mailqueue.Message) -> bool:
+    def _deliver_one(self, conn: sqlite3.Connection, message: queue.Message) -> bool:
         """Try one message and record the outcome; False when the server itself is down."""
         self._beat()
         try:
             email = emails.build(message, self.settings)
         except Exception as exc:  # a row that makes no safe email is set aside
             reason = f"could not build the email: {type(exc).__name__}"
-            mailqueue.mark_dead(conn, message.id, reason)
+            queue.mark_dead(conn, message.id, reason)
             log.error("%s %s: dead letter (%s)", message.reference, message.kind, reason)
             return True
         self._sending_since = time.monotonic()
@@ -230,7 +231,7 @@ class Worker:
             note = self.transport.send(email, message.recipients)
         except sending.PermanentFailure as exc:
             self._failures = 0  # the server answered: it is up
-            mailqueue.mark_dead(conn, message.id, str(exc))
+            queue.mark_dead(conn, message.id, str(exc))
             log.error("%s %s: dead letter (%s)", message.reference, message.kind, exc)
         except sending.TemporaryFailure as exc:
             to = exc.recipients if isinstance(exc, sending.RecipientsRefusedForNow) else None
@@ -244,7 +245,7 @@ class Worker:
             self._retry_or_give_up(conn, message, f"unexpected error: {type(exc).__name__}")
         else:
             self._failures = 0
-            mailqueue.mark_sent(conn, message.id, store.now())
+            queue.mark_sent(conn, message.id, store.now())
             level = logging.WARNING if "refused" in note else logging.INFO
             log.log(level, "%s %s: %s", message.reference, message.kind, note)
         finally:
@@ -258,19 +259,17 @@ class Worker:
     def _retry_or_give_up(
         self,
         conn: sqlite3.Connection,
-        message: mailqueue.Message,
+        message: queue.Message,
         error: str,
         recipients: list[str] | None = None,
     ) -> None:
         now = store.now()
         if now - message.created_at > self.settings.give_up_hours * 3600:
-            mailqueue.mark_dead(
-                conn, message.id, f"gave up after {message.attempts} attempts: {error}"
-            )
+            queue.mark_dead(conn, message.id, f"gave up after {message.attempts} attempts: {error}")
             log.error("%s %s: dead letter, gave up (%s)", message.reference, message.kind, error)
             return
         delay = backoff(message.attempts, self.settings.retry_base_seconds)
-        mailqueue.reschedule(conn, message.id, now + delay, error, recipients)
+        queue.reschedule(conn, message.id, now + delay, error, recipients)
         log.warning(
             "%s %s: attempt %d failed (%s), next in %.0f s",
             message.reference,
@@ -281,7 +280,7 @@ class Worker:
         )
 
     def _sleep_for(self, conn: sqlite3.Connection) -> float:
-        due = mailqueue.next_due(conn)
+        due = queue.next_due(conn)
         wait = self.settings.poll_seconds if due is None else due - store.now()
         return max(0.05, min(wait, self.settings.poll_seconds))
 

@@ -3,9 +3,9 @@
 Every connection uses WAL with synchronous=FULL, so a commit is on disk before the
 service answers, and BEGIN IMMEDIATE transactions, so concurrent writers queue. What
 is kept in it, by concern: schema.py (tables and migrations), submissions.py (new
-submissions with their outbox rows), mailqueue.py (the outbox as a queue of emails),
-retention.py (purge and erasure), overview.py (what operators read), desk/queries.py
-and desk/signin.py (the desk's).
+submissions with their outbox rows), mail/queue.py (the outbox as a queue of emails),
+retention.py (purge and erasure), overview.py (what operators read), ../desk/queries.py
+and ../desk/signin.py (the desk's).
 """
 
 from __future__ import annotations

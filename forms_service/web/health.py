@@ -21,9 +21,9 @@ import time
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import overview, store
-from .outbox import Worker, delivery_running
-from .settings import Settings
+from ..mail.outbox import Worker, delivery_running
+from ..settings import Settings
+from ..storage import overview, store
 
 log = logging.getLogger("forms_service")
 

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from .words import HOTLINE, Words, language, say
+from ..forms.words import HOTLINE, Words, language, say
 
 log = logging.getLogger("forms_service.http")
 

@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..forms.definitions import FORMS
+from ..settings import Settings
 from . import keys, store
-from .forms import FORMS
-from .settings import Settings
 
 log = logging.getLogger("forms_service.retention")
 

@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import Message, Receive
 
-from .settings import Settings
+from ..settings import Settings
 
 MAX_FIELDS = 60
 URLENCODED = b"application/x-www-form-urlencoded"

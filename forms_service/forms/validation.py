@@ -19,7 +19,7 @@ from typing import Protocol
 from email_validator import EmailNotValidError, validate_email
 
 from .addresses import UnsafeAddress, header_address
-from .forms import Field, Form
+from .definitions import Field, Form
 from .words import LANGUAGES, Words, say
 
 Value = str | list[str]

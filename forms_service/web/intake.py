@@ -14,15 +14,16 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from . import guard, keys, store, submissions
-from .forms import FORMS, HONEYPOT, IDEMPOTENCY_KEY, VOLUNTEER, Form
+from ..forms.definitions import FORMS, HONEYPOT, IDEMPOTENCY_KEY, VOLUNTEER, Form
+from ..forms.validation import validate
+from ..forms.words import LANGUAGE_KEY, Words, in_edition, language, say
+from ..settings import Settings
+from ..storage import keys, store, submissions
+from . import guard
 from .reading import BodyTooLarge, read_form
-from .settings import Settings
-from .validation import validate
-from .words import LANGUAGE_KEY, Words, in_edition, language, say
 
 if TYPE_CHECKING:
-    from .app import Services
+    from ..app import Services
 
 log = logging.getLogger("forms_service")
 
