@@ -1,5 +1,7 @@
 # Two commands for a fresh machine with Python 3.11+:
 #   make run   build the site and serve it with the working form on http://127.0.0.1:8000
+#   make check ruff and the unit tier (tests/unit: pure logic, no server, no browser), under
+#              a minute: run it after every change
 #   make test  install what the tests need and run the whole suite (and list the
 #              Spanish pages behind their English page: a warning, never a failure)
 PYTHON ?= python3
@@ -8,7 +10,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: run test build lint bench bench-service bench-site bench-desk soak clean browser wrk
+.PHONY: run check test build lint bench bench-service bench-site bench-desk soak clean browser wrk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +42,9 @@ browser:
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+check: lint
+	$(BIN)/python -m pytest -q tests/unit
 
 test: $(STAMP) browser lint
 	$(BIN)/python tools/translations.py

@@ -63,7 +63,7 @@ def browser():
     """Debian's Chromium, started once for the session."""
     from playwright.sync_api import sync_playwright
 
-    from .browser import launch, require_chromium
+    from .chromium import launch, require_chromium
 
     require_chromium()
     with sync_playwright() as playwright:

@@ -18,9 +18,9 @@ from forms_service.forms.definitions import FORMS, VOLUNTEER
 from forms_service.settings import Settings
 from forms_service.web.headers import NO_STORE, read_header_rules
 
-from .browser import new_guarded
-from .desk import sign_in
-from .support import ROOT, Service, SmtpServer, text_part, valid_contact, valid_form
+from ..chromium import new_guarded
+from ..desk import sign_in
+from ..support import ROOT, Service, SmtpServer, text_part, valid_contact, valid_form
 
 API = "/api/forms/volunteer"
 SPANISH_API = API + "?lang=es"

@@ -8,7 +8,7 @@ from pathlib import Path
 from forms_service.forms.words import LANGUAGES, say
 from forms_service.mail import emails
 
-from .support import ROOT
+from ..support import ROOT
 
 DOCS = ROOT / "docs"
 SITE_TEXT = [

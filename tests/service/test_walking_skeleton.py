@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from .support import Service, SmtpServer, text_part, valid_form, wait_until
+from ..support import Service, SmtpServer, text_part, valid_form, wait_until
 
 
 def test_posted_form_is_stored_and_emailed_to_coordinators(service: Service, smtp: SmtpServer):

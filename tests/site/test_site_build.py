@@ -12,7 +12,7 @@ import httpx
 
 from forms_service.web.headers import read_header_rules, read_headers_file
 
-from .support import ROOT, Service, site_paths
+from ..support import ROOT, Service, site_paths
 
 
 def pages(site_dir: Path) -> list[Path]:

@@ -15,7 +15,7 @@ from forms_service.forms.words import HOTLINE, say, wait_of
 from forms_service.settings import EXAMPLE_PROXY_SECRET, RateLimit, Settings, SettingsError
 from forms_service.web import guard
 
-from .support import ROOT
+from ..support import ROOT
 
 PROXY = Settings.from_env({"FORMS_TRUSTED_PROXIES": "127.0.0.1"})
 SECRET = "a-long-shared-secret-for-the-netlify-proxy"

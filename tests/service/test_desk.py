@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from .desk import COORDINATOR, ask_for_link, csrf, link_from, sign_in, submit
-from .support import Service, SmtpServer, text_part, wait_until
+from ..desk import COORDINATOR, ask_for_link, csrf, link_from, sign_in, submit
+from ..support import Service, SmtpServer, text_part, wait_until
 from .test_delivery import cli
 
 EVIL = "https://evil.example"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from overrides.hooks.launch_guard import find_stand_ins
 
-from .support import ROOT
+from ..support import ROOT
 
 SITE_SOURCES = ("mkdocs.yml", "mkdocs.es.yml", "netlify.toml", "docs", "overrides")
 

@@ -16,8 +16,8 @@ from forms_service.forms.validation import validate
 from forms_service.settings import Settings, SettingsError
 from forms_service.storage import retention, schema, store, submissions
 
-from .desk import csrf, sign_in, submit
-from .support import Service, SmtpServer, text_part, valid_contact
+from ..desk import csrf, sign_in, submit
+from ..support import Service, SmtpServer, text_part, valid_contact
 
 API = "/api/forms/contact"
 JSON = {"Accept": "application/json"}

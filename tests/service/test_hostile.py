@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from forms_service.forms.definitions import FORMS, Form
 from forms_service.forms.validation import BIDI_CONTROLS, FILLERS, UNSEEN_CATEGORIES
 
-from .support import VALID, Service, SmtpServer, html_part, text_part, valid_form, wait_until
+from ..support import VALID, Service, SmtpServer, html_part, text_part, valid_form, wait_until
 
 API = "/api/forms/volunteer"
 EVERY_FORM = [pytest.param(form, id=slug) for slug, form in FORMS.items()]

@@ -8,7 +8,7 @@ from starlette.datastructures import FormData
 from forms_service.forms.definitions import VOLUNTEER
 from forms_service.forms.validation import validate
 
-from .support import valid_form
+from ..support import valid_form
 
 INVISIBLE = [
     "\u200b",  # zero-width space

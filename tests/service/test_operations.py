@@ -9,7 +9,7 @@ import sqlite3
 import time
 import uuid
 
-from .support import Service, SmtpServer, valid_form, wait_until
+from ..support import Service, SmtpServer, valid_form, wait_until
 from .test_delivery import API, JSON, cli, post
 
 

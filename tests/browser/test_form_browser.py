@@ -10,8 +10,8 @@ import pytest
 from forms_service.forms.definitions import FORMS
 from forms_service.forms.words import LANGUAGES, in_edition
 
-from .browser import axe_violations, new_guarded
-from .support import SmtpServer, text_part
+from ..chromium import axe_violations, new_guarded
+from ..support import SmtpServer, text_part
 
 pytestmark = pytest.mark.browser
 

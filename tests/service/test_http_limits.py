@@ -10,7 +10,7 @@ import pytest
 
 from forms_service.web.http import language_of_head
 
-from .support import Service, valid_form
+from ..support import Service, valid_form
 from .test_delivery import post
 
 

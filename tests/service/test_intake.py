@@ -10,7 +10,7 @@ import httpx
 import jwt
 import pytest
 
-from .support import Service, SmtpServer, text_part, valid_form, wait_until
+from ..support import Service, SmtpServer, text_part, valid_form, wait_until
 
 API = "/api/forms/volunteer"
 JSON = {"Accept": "application/json"}

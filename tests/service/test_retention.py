@@ -18,7 +18,7 @@ import pytest
 
 from forms_service.mail import outbox
 
-from .support import Service, SmtpServer, wait_until
+from ..support import Service, SmtpServer, wait_until
 from .test_delivery import cli, post, status
 
 OLD = 100 * 86400  # past the default retention of 90 days

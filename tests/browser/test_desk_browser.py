@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from .browser import axe_violations, csp_violations, new_guarded
-from .desk import COORDINATOR, ask_for_link, link_from, submit
-from .support import Service, SmtpServer
+from ..chromium import axe_violations, csp_violations, new_guarded
+from ..desk import COORDINATOR, ask_for_link, link_from, submit
+from ..support import Service, SmtpServer
 
 pytestmark = pytest.mark.browser
 

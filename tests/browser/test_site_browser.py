@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from .browser import (
+from ..chromium import (
     SETTLE_ANIMATIONS,
     axe_violations,
     csp_violations,
@@ -17,7 +17,7 @@ from .browser import (
     link_contrast_problems,
     new_guarded,
 )
-from .support import Service
+from ..support import Service
 
 pytestmark = pytest.mark.browser
 

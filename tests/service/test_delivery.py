@@ -16,8 +16,8 @@ import pytest
 
 from forms_service.storage import schema
 
-from .desk import sign_in
-from .support import ROOT, Service, SmtpServer, html_part, text_part, valid_form, wait_until
+from ..desk import sign_in
+from ..support import ROOT, Service, SmtpServer, html_part, text_part, valid_form, wait_until
 
 API = "/api/forms/volunteer"
 JSON = {"Accept": "application/json"}

@@ -25,7 +25,7 @@ from forms_service.mail.outbox import Worker
 from forms_service.settings import Settings
 from forms_service.storage import schema, store, submissions
 
-from .support import (
+from ..support import (
     BadSmtpServer,
     Service,
     SmtpServer,

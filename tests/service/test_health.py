@@ -8,7 +8,7 @@ import socket
 import httpx
 import pytest
 
-from .support import Service, wait_until
+from ..support import Service, wait_until
 from .test_delivery import post
 
 
