@@ -306,16 +306,11 @@ def test_shift_hint_shows_only_where_shift_works(browser, site_service):
         g.context.close()
 
 
-def test_shift_in_form_fields_shift_click_and_long_presses(guarded, site_service):
-    """Typing in the volunteer form (some input methods switch language with Shift
-    alone) and Shift+click never count; a long, firm press counts once."""
+def test_shift_click_and_long_presses(guarded, site_service):
+    """Shift+click never counts; a long, firm press counts once."""
     page = guarded.new_page()
     page.set_viewport_size(DESKTOP)
     page.goto(site_service.url + "/volunteer/")
-    page.locator("textarea").first.click()
-    for _ in range(3):
-        page.keyboard.press("Shift")
-    assert shift_status(page)[1] == 0
     page.locator("h1").click()
     for _ in range(3):
         page.keyboard.down("Shift")
@@ -327,6 +322,40 @@ def test_shift_in_form_fields_shift_click_and_long_presses(guarded, site_service
     page.keyboard.up("Shift")
     assert shift_status(page)[1] == 1
     assert page.url == site_service.url + "/volunteer/" and guarded.exits == []
+
+
+def type_with_capitals(page, text: str) -> None:
+    """Type as a person does: Shift held down for each capital letter."""
+    for letter in text:
+        page.keyboard.press(f"Shift+{letter}" if letter.isupper() else letter)
+
+
+@pytest.mark.parametrize("lang", EDITIONS)
+def test_shift_three_times_leaves_from_the_contact_forms_message_box(guarded, site_service, lang):
+    """Where survivors type: capitals typed in the message box do not count, nor Shift
+    while an input method composes a word (Chromium's own composition, over CDP); Shift
+    alone three times leaves."""
+    words = EDITIONS[lang]
+    page = guarded.new_page()
+    page.set_viewport_size(DESKTOP)
+    page.goto(site_service.url + words["prefix"] + "/contact/")
+    box = page.locator("#f-message")
+    box.click()
+    type_with_capitals(page, "Hello World")
+    assert box.input_value() == "Hello World" and shift_status(page)[1] == 0
+    ime = page.context.new_cdp_session(page)
+    ime.send("Input.imeSetComposition", {"text": "に", "selectionStart": 1, "selectionEnd": 1})
+    for _ in range(3):
+        page.keyboard.press("Shift")
+    assert shift_status(page)[1] == 0 and guarded.exits == []
+    ime.send("Input.insertText", {"text": "に"})  # the word is chosen: composing ends
+    assert box.input_value() == "Hello Worldに"
+    page.keyboard.press("Shift")
+    assert shift_status(page) == (words["two_more"], 1)
+    page.keyboard.press("Shift")
+    page.keyboard.press("Shift")
+    page.wait_for_url("https://www.weather.gov/**")
+    assert guarded.exits and guarded.foreign == []
 
 
 def test_the_911_line_is_at_least_body_size(guarded, site_service):

@@ -112,3 +112,17 @@ def test_contact_page_warns_about_email_and_asks_for_a_safe_way_to_reach_back():
     assert "Email and Facebook messages leave a record" in text
     assert "Sent** folder" in text
     assert "Tell us how and when it is safe to reach you" in text
+
+
+def test_the_shift_shortcut_is_described_as_it_works_in_both_languages():
+    """Shift three times counts in the forms' fields too (test_site_browser): the pages
+    that describe it say so, and none says it pauses in a form."""
+    says = {
+        "en": "even while you type in a form",
+        "es": "también mientras escribes en un formulario",
+    }
+    for name in ("index.md", "safety.md", "es/index.md", "es/safety.md"):
+        text = " ".join(page(name).split())
+        assert says["es" if name.startswith("es/") else "en"] in text, name
+        assert "does not count while you type" not in text, name
+        assert "no cuenta mientras escribes" not in text, name

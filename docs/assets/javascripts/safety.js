@@ -4,9 +4,9 @@
  * neutral page. The link works without JavaScript. With it, the page is hidden
  * first and the current history entry is replaced, so Back leads to the page
  * before this one, not to this one. Pressing Shift on its own three times within
- * five seconds (outside the volunteer form's fields) does the same; each press
- * fills a dot on the button and is announced politely. A page brought back from the back-forward cache after an
- * exit stays hidden and leaves again. */
+ * five seconds does the same, in a form's fields too; each press fills a dot on the
+ * button and is announced politely. A page brought back from the back-forward cache
+ * after an exit stays hidden and leaves again. */
 (function () {
   "use strict";
   var link = document.querySelector("[data-quick-exit]");
@@ -69,19 +69,15 @@
     show(count, left === 1 ? words.moreOne : words.moreOther.replace("{n}", left));
   }
 
-  // Only a Shift pressed and released on its own counts, however long it is held:
-  // typing capitals, Shift+click and switching an input method's language do not.
-  // Nor does Shift while typing in a form field (not the search box), where some
-  // input methods switch language with Shift alone.
-  function typingInForm() {
-    var el = document.activeElement;
-    return !!el && !el.classList.contains("md-search__input") &&
-      (el.isContentEditable || el.tagName === "TEXTAREA" || el.tagName === "SELECT" ||
-       (el.tagName === "INPUT" && !/^(checkbox|radio|submit|button|reset)$/.test(el.type)));
+  // Only a Shift pressed and released on its own counts, however long it is held, in a
+  // form's fields as anywhere else: typing capitals, Shift+click and a Shift an input
+  // method takes (to switch its language, or while it composes a word) do not.
+  function byInputMethod(event) {
+    return event.isComposing || event.keyCode === 229; // 229: a key the input method took
   }
   document.addEventListener("keydown", function (event) {
     if (event.key === "Shift") {
-      if (!event.repeat) shiftAlone = !event.isComposing && !typingInForm();
+      if (!event.repeat) shiftAlone = !byInputMethod(event);
     } else {
       shiftAlone = false;
       if (presses) reset();
@@ -92,7 +88,7 @@
   });
   document.addEventListener("keyup", function (event) {
     if (event.key !== "Shift") return;
-    if (shiftAlone && !event.isComposing) pressed();
+    if (shiftAlone && !byInputMethod(event)) pressed();
     shiftAlone = false;
   });
 })();
