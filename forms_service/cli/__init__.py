@@ -1,0 +1,52 @@
+"""`forms-service`: the coordinators' and operators' commands."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from ..settings import Settings, SettingsError
+
+# Importing a group registers its commands; `--help` lists them in this order.
+from . import running, submissions, database, sessions  # noqa: F401  # isort: skip
+from .base import COMMANDS, Refused
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+    # python-multipart's warnings about a broken body quote bytes of it: what a person
+    # sent never goes to the log, and the person already gets a 400 saying so.
+    logging.getLogger("python_multipart").setLevel(logging.ERROR)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="forms-service", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    for c in COMMANDS.values():
+        cp = sub.add_parser(c.name, help=c.help, description=c.help)
+        for flags, options in c.arguments:
+            cp.add_argument(*flags, **options)
+    return p
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"forms-service: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings)
+    try:
+        return COMMANDS[args.command].run(settings, args, out)
+    except Refused as exc:
+        print(f"forms-service {args.command}: {exc}", file=sys.stderr)
+        return 2
