@@ -82,10 +82,11 @@ def utf8_body(content_type: str, body: bytes) -> bytes | None:
 
 def _says_utf8(params: dict[bytes, bytes]) -> bool:
     """Whether a Content-Type's parameters declare UTF-8 or no charset (which means UTF-8
-    for a form); an unknown charset is not UTF-8."""
+    for a form); an unknown charset is not UTF-8, nor one the codec lookup cannot even
+    look up (a NUL inside raises ValueError, a lone surrogate UnicodeError)."""
     try:
         return codecs.lookup(params.get(b"charset", b"utf-8").decode("latin-1")).name == "utf-8"
-    except LookupError:
+    except (LookupError, ValueError):
         return False
 
 

@@ -49,29 +49,8 @@ HEADER_NAMES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def smtp_module():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
 THANKED: set[str] = set()
 """Addresses the module's service has acknowledged today: at most one email each."""
-
-
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory, site_dir, smtp_module) -> Service:
-    service = Service(
-        tmp_path_factory.mktemp("hostile"),
-        site_dir,
-        smtp_module.port,
-        FORMS_RATE_LIMIT="100000/minute",
-        FORMS_DUPLICATE_WINDOW_MINUTES="0",
-        FORMS_BODY_TIMEOUT="2",
-    ).start()
-    yield service
-    service.stop()
 
 
 def email_for(
