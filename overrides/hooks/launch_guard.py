@@ -7,6 +7,11 @@ link to Facebook's home page instead of our page, and statements marked
 build on Netlify (CONTEXT=production) stops with the list; every other build
 (local, deploy previews, branch deploys) lists them and goes on. On the page, a
 marker shows as a highlighted "To confirm" so reviewers of a preview see it.
+
+It also stops every build whose pages have a title (what the browser's tab and
+history show, where someone checking the device reads it) naming trafficking,
+exploitation or abuse: such words belong in the page's heading, not its title. The
+check reads the built pages, and names the source line that gives each title.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +42,16 @@ STAND_INS = {
     "a statement to confirm": re.compile("|".join(map(re.escape, MARKERS)), re.I),
 }
 TEXT_SUFFIXES = {".md", ".txt", ".html", ".yml", ".yaml", ".toml", ".xml"}
+TELLING_WORDS = re.compile(
+    r"\b(?:traffick\w*|trata|tratantes?|exploit\w*|explot\w*|abus\w*|sex|sexual\w*"
+    r"|prostitu\w*|victim\w*|víctimas?|rap(?:e|ed|ist)|violaci\w+|slave\w*|esclav\w*)\b",
+    re.I,
+)
+"""Words naming trafficking, exploitation or abuse, in English and Spanish: never in a
+page's title."""
+TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+TITLE_LINE = re.compile(r"^\s*(?:-\s*)?(?:[\w.]+:\s*)?#*\s*(.*?)(?::\s*\S+\.md)?\s*$")
+"""What a source line gives as a title: `title: X`, `# X`, `- X: page.md`, `key: X`."""
 
 
 @dataclass(frozen=True)
@@ -48,20 +65,49 @@ class StandIn:
         return f"{self.path}:{self.line}: {self.what}: {self.text}"
 
 
-def find_stand_ins(root: Path, sources: list[Path]) -> list[StandIn]:
-    """Every stand-in in the given files and folders, as path:line (relative to root)."""
-    found = []
+def source_lines(root: Path, sources: list[Path]) -> Iterator[tuple[str, int, str]]:
+    """Each line of the text files in the given files and folders: path (relative to
+    root), line number, line."""
     for source in sources:
         files = sorted(source.rglob("*")) if source.is_dir() else [source]
         for path in files:
             if path.suffix not in TEXT_SUFFIXES or not path.is_file():
                 continue
             lines = path.read_text(encoding="utf-8").splitlines()
+            name = path.relative_to(root).as_posix()
             for number, line in enumerate(lines, start=1):
-                for what, pattern in STAND_INS.items():
-                    if pattern.search(line):
-                        name = path.relative_to(root).as_posix()
-                        found.append(StandIn(name, number, what, line.strip()[:100]))
+                yield name, number, line
+
+
+def find_stand_ins(root: Path, sources: list[Path]) -> list[StandIn]:
+    """Every stand-in in the given files and folders, as path:line (relative to root)."""
+    return [
+        StandIn(name, number, what, line.strip()[:100])
+        for name, number, line in source_lines(root, sources)
+        for what, pattern in STAND_INS.items()
+        if pattern.search(line)
+    ]
+
+
+def telling_titles(site_dir: Path, root: Path, sources: list[Path]) -> list[StandIn]:
+    """Every built page whose title names trafficking, exploitation or abuse, at the
+    source line that gives that title (else at the built page)."""
+    found = []
+    for page in sorted(site_dir.rglob("*.html")):
+        title = TITLE.search(page.read_text(encoding="utf-8"))
+        text = unescape(" ".join(title[1].split())) if title else ""
+        word = TELLING_WORDS.search(text)
+        if not word:
+            continue
+        what = f"a page title with the word {word[0]!r}"
+        own = text.rsplit(" - ", 1)[0].casefold()  # without " - The Mission"
+        given = [
+            StandIn(name, number, what, line.strip()[:100])
+            for name, number, line in source_lines(root, sources)
+            if TITLE_LINE.match(line)[1].strip("\"'").casefold() == own
+        ]
+        built = page.relative_to(site_dir).as_posix()
+        found.append(given[0] if given else StandIn(built, 1, what, text))
     return found
 
 
@@ -97,3 +143,17 @@ def on_config(config: Any, **kwargs: Any) -> Any:
 
 def on_page_content(html: str, **kwargs: Any) -> str:
     return STAND_INS["a statement to confirm"].sub(lambda m: MARKERS[m[0].lower()], html)
+
+
+def on_post_build(config: Any, **kwargs: Any) -> None:
+    """Stop any build, not only production's, whose pages have a telling title."""
+    root = Path(config["config_file_path"]).parent
+    configs = dict.fromkeys([Path(config["config_file_path"]), root / "mkdocs.yml"])
+    found = telling_titles(Path(config["site_dir"]), root, [Path(config["docs_dir"]), *configs])
+    if found:
+        listing = "\n".join(f"  {s}" for s in found)
+        raise Abort(
+            f"Page titles: {len(found)} name trafficking, exploitation or abuse, and a title"
+            " shows in the browser's tab and history. Give the page a neutral `title:` and"
+            f" keep those words in its heading (see EDITING.md, 'Page titles'):\n{listing}"
+        )

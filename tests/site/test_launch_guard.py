@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from overrides.hooks.launch_guard import find_stand_ins
+from overrides.hooks.launch_guard import find_stand_ins, telling_titles
 
 from ..support import ROOT
 
@@ -76,8 +76,8 @@ def test_preview_and_local_builds_list_stand_ins_and_go_on(tmp_path: Path):
         assert "[por confirmar]" not in spanish
 
 
-def test_production_build_passes_once_every_stand_in_is_replaced(tmp_path: Path):
-    root = tmp_path / "repo"
+def copy_of_the_site(root: Path) -> Path:
+    """The site's sources copied to `root`, to change and build."""
     for name in SITE_SOURCES:
         source = ROOT / name
         if source.is_dir():
@@ -85,6 +85,11 @@ def test_production_build_passes_once_every_stand_in_is_replaced(tmp_path: Path)
         else:
             root.mkdir(exist_ok=True)
             shutil.copy(source, root / name)
+    return root
+
+
+def test_production_build_passes_once_every_stand_in_is_replaced(tmp_path: Path):
+    root = copy_of_the_site(tmp_path / "repo")
     for path in [p for p in root.rglob("*") if p.is_file() and p.suffix in {".md", ".txt"}] + [
         root / "mkdocs.yml",
         root / "netlify.toml",
@@ -99,3 +104,44 @@ def test_production_build_passes_once_every_stand_in_is_replaced(tmp_path: Path)
     result = build(root, "production", tmp_path / "site")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Launch guard" not in result.stderr
+
+
+def test_a_title_naming_trafficking_or_abuse_is_found_at_the_line_that_gives_it(tmp_path: Path):
+    site, docs = tmp_path / "site", tmp_path / "docs"
+    pages = {
+        "healing": "Healing and self-worth - The Mission",
+        "story": "Leaving sex trafficking behind - The Mission",
+        "es/salir": "Salir de la trata - The Mission",
+        "es/abuso": "Después del abuso - The Mission",
+        "lost": "After exploitation - The Mission",
+    }
+    for path, title in pages.items():
+        (site / path).mkdir(parents=True)
+        (site / path / "index.html").write_text(f"<html><title>{title}</title></html>")
+    docs.mkdir()
+    (docs / "story.md").write_text(
+        "---\ntitle: Leaving sex trafficking behind\n---\n\n# Leaving sex trafficking behind\n"
+    )
+    (docs / "abuso.md").write_text("# Después del abuso\n")
+    (tmp_path / "mkdocs.es.yml").write_text("nav:\n  - Salir de la trata: salir.md\n")
+    found = telling_titles(site, tmp_path, [docs, tmp_path / "mkdocs.es.yml"])
+    assert [(s.path, s.line) for s in found] == [
+        ("docs/abuso.md", 1),
+        ("mkdocs.es.yml", 2),
+        ("lost/index.html", 1),  # no source line gives it: the built page is named
+        ("docs/story.md", 2),
+    ]
+    assert "'sex'" in found[3].what and "'abuso'" in found[0].what
+
+
+def test_every_build_stops_on_a_telling_title_naming_its_file_and_line(tmp_path: Path):
+    """Not only production's: a title is no stand-in, it is wrong on any build."""
+    root = copy_of_the_site(tmp_path / "repo")
+    page = root / "docs" / "es" / "how-we-work.md"
+    text = page.read_text(encoding="utf-8")
+    page.write_text(re.sub(r"(?m)^title: .*$", "title: Contra la explotación", text, count=1))
+    result = build(root, None, tmp_path / "site")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "Page titles: 1 name trafficking, exploitation or abuse" in output
+    assert "docs/es/how-we-work.md:2: a page title with the word 'explotación'" in output
