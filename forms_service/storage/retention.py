@@ -149,6 +149,14 @@ def erase_rows(
 
 def _delete_submissions(conn: sqlite3.Connection, where: str, *params: object) -> int:
     """Delete submissions with everything that hangs on them: outbox rows, notes, history
-    (by their foreign keys). The one deletion of the retention purge and of a coordinator's
-    erasure, inside the caller's transaction; `where` is a literal condition."""
-    return conn.execute(f"DELETE FROM submissions WHERE {where}", params).rowcount  # noqa: S608
+    (by their foreign keys), and the coordinators' saved searches. The one deletion of the
+    retention purge and of a coordinator's erasure, inside the caller's transaction;
+    `where` is a literal condition.
+
+    A search holds words typed about someone (a name, an address), and which person they
+    were meant for cannot be told from the words, so every saved search goes with anyone
+    deleted: a coordinator types it again, and erased means erased."""
+    deleted = conn.execute(f"DELETE FROM submissions WHERE {where}", params).rowcount  # noqa: S608
+    if deleted:
+        conn.execute("UPDATE desk_sessions SET search = '' WHERE search != ''")
+    return deleted
