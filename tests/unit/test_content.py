@@ -36,9 +36,13 @@ REPLY_TIME = re.compile(
 )
 
 
+def body(path: Path) -> str:
+    """A page's text after its front matter."""
+    return path.read_text(encoding="utf-8").split("---", 2)[-1]
+
+
 def paragraphs(path: Path) -> list[str]:
-    body = path.read_text(encoding="utf-8").split("---", 2)[-1]
-    return [p for p in re.split(r"\n\s*\n", body) if p.strip()]
+    return [p for p in re.split(r"\n\s*\n", body(path)) if p.strip()]
 
 
 def page(name: str) -> str:
@@ -126,3 +130,24 @@ def test_the_shift_shortcut_is_described_as_it_works_in_both_languages():
         assert says["es" if name.startswith("es/") else "en"] in text, name
         assert "does not count while you type" not in text, name
         assert "no cuenta mientras escribes" not in text, name
+
+
+UNSTATED_OFFERS = re.compile(
+    r"need help for yourself|a phone call or a text|necesites ayuda para ti"
+    r"|con una llamada o con un mensaje de texto",
+    re.I,
+)
+"""What the contact page offers beyond the article, which speaks of email and Facebook."""
+
+
+def statements(path: Path) -> list[str]:
+    """A page's paragraphs and list items, each on one line."""
+    return [" ".join(s.split()) for s in re.split(r"\n\s*\n|\n(?=\s*- )", body(path)) if s.strip()]
+
+
+def test_the_contact_pages_offers_not_in_the_article_are_marked_to_confirm():
+    """Writing for oneself and replies by call or text: the organization has not said so."""
+    for name, marker in (("contact.md", MARKER), ("es/contact.md", "[por confirmar]")):
+        offers = [s for s in statements(DOCS / name) if UNSTATED_OFFERS.search(s)]
+        assert len(offers) == 2, name
+        assert all(marker in offer for offer in offers), offers
