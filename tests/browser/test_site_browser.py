@@ -592,3 +592,20 @@ def test_nothing_is_stored_and_search_terms_stay_out_of_urls(guarded, site_servi
     assert storage == {"local": 0, "session": 0, "cookies": "", "idb": 0}
     assert guarded.context.cookies() == []
     assert guarded.foreign == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "word", "pages"),
+    [("en", "lawyer", {"Get help now", "How we work"}), ("es", "abogada", {"Ayuda ahora"})],
+)
+def test_search_finds_the_legal_help_by_the_everyday_word(guarded, site_service, lang, word, pages):
+    """People search for a lawyer (or an abogada) more than for an attorney."""
+    page = guarded.new_page()
+    page.goto(site_service.url + EDITIONS[lang]["prefix"] + "/")
+    page.wait_for_load_state("networkidle")
+    search = page.locator("input.md-search__input")
+    search.click()
+    search.press_sequentially(word, delay=30)
+    page.locator(".md-search-result__item").first.wait_for()
+    found = set(page.locator(".md-search-result__item h1").all_inner_texts())
+    assert pages <= found, found
