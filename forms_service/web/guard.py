@@ -173,23 +173,7 @@ def _check_origin(request: Request, settings: Settings) -> None:
 
 def _check_proxy_signature(request: Request, settings: Settings) -> None:
     """With FORMS_PROXY_SECRET set, only requests signed by Netlify's proxy are taken."""
-    if not settings.proxy_secret:
-        return
-    token = request.headers.get("x-nf-sign", "")
-    try:
-        claims = jwt.decode(
-            token,
-            settings.proxy_secret,
-            algorithms=["HS256"],
-            issuer="netlify",
-            options={"require": ["exp", "iss"]},
-            leeway=TOKEN_LEEWAY_SECONDS,
-        )
-        lifetime = claims["exp"] - claims.get("iat", time.time())
-    except (jwt.PyJWTError, TypeError):
-        lifetime = None
-    # Netlify signs each request for five minutes: a token valid for longer was not its own.
-    if lifetime is None or lifetime > MAX_TOKEN_SECONDS + TOKEN_LEEWAY_SECONDS:
+    if settings.proxy_secret and not signed_by_netlify(request, settings):
         raise Refusal(
             403,
             Words(
@@ -199,9 +183,33 @@ def _check_proxy_signature(request: Request, settings: Settings) -> None:
         )
 
 
+def signed_by_netlify(request: Request, settings: Settings) -> bool:
+    """Whether Netlify's proxy signed this request (`X-Nf-Sign`) with FORMS_PROXY_SECRET;
+    never without a secret, since then nothing tells Netlify from anyone else."""
+    if not settings.proxy_secret:
+        return False
+    try:
+        claims = jwt.decode(
+            request.headers.get("x-nf-sign", ""),
+            settings.proxy_secret,
+            algorithms=["HS256"],
+            issuer="netlify",
+            options={"require": ["exp", "iss"]},
+            leeway=TOKEN_LEEWAY_SECONDS,
+        )
+        lifetime = claims["exp"] - claims.get("iat", time.time())
+    except (jwt.PyJWTError, TypeError):
+        return False
+    # Netlify signs each request for five minutes: a token valid for longer was not its own.
+    return lifetime <= MAX_TOKEN_SECONDS + TOKEN_LEEWAY_SECONDS
+
+
 def client_address(request: Request, settings: Settings) -> str:
     """Who counts for the rate limit: the peer, or the address a trusted proxy forwarded.
 
+    Netlify's `X-Nf-Client-Connection-Ip` is believed only on a request Netlify signed:
+    the proxy in front may also carry the desk or other sites, whose clients could send
+    it themselves; otherwise the trusted proxy's `X-Forwarded-For` is read.
     A forwarded value is believed only if it parses as an IP address (anything else and
     the peer counts); it is normalised, and an IPv6 address stands for its /64, which one
     household or server usually holds whole. So the limiter's keys stay short and few.
@@ -213,7 +221,7 @@ def client_address(request: Request, settings: Settings) -> str:
     if not _in_networks(peer, settings):
         return _key(peer)
     netlify = _parse_address(request.headers.get("x-nf-client-connection-ip", "").strip())
-    if netlify is not None:
+    if netlify is not None and signed_by_netlify(request, settings):
         return _key(netlify)
     forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",")]
     for text in reversed(forwarded):

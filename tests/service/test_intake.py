@@ -122,6 +122,28 @@ def test_forwarded_address_is_believed_only_from_a_trusted_proxy(start_service, 
     assert post_as_forwarded_visitors(trusted, 3) == [201, 201, 201]
 
 
+def test_netlify_s_client_address_is_believed_only_on_requests_netlify_signed(start_service, smtp):
+    """One proxy in front of the site's /api/ and the desk (the README's layout): a client
+    of the desk sends Netlify's header itself, rotating it, and still meets the limit of
+    ten sign-in links an hour; on a signed request each visitor counts as themselves."""
+    service = start_service(smtp.port, FORMS_TRUSTED_PROXIES="127.0.0.1", FORMS_PROXY_SECRET=SECRET)
+    signed = jwt.encode(
+        {"iss": "netlify", "exp": int(time.time()) + 300}, SECRET, algorithm="HS256"
+    )
+
+    def ask(i: int, **headers: str) -> int:
+        headers = {"X-Nf-Client-Connection-Ip": f"203.0.113.{i}", **headers}
+        return client.post(
+            "/desk/sign-in", data={"email": "x@example.net"}, headers=headers
+        ).status_code
+
+    with service.client() as client:
+        assert [ask(i, **{"X-Forwarded-For": "198.51.100.1"}) for i in range(11)] == [200] * 10 + [
+            429
+        ]
+        assert [ask(i, **{"X-Nf-Sign": signed}) for i in range(11, 22)] == [200] * 11
+
+
 def test_with_a_proxy_secret_only_signed_requests_are_taken(start_service, smtp):
     service = start_service(smtp.port, FORMS_PROXY_SECRET=SECRET)
     good = jwt.encode(

@@ -17,8 +17,8 @@ from forms_service.web import guard
 
 from ..support import ROOT
 
-PROXY = Settings.from_env({"FORMS_TRUSTED_PROXIES": "127.0.0.1"})
 SECRET = "a-long-shared-secret-for-the-netlify-proxy"
+PROXY = Settings.from_env({"FORMS_TRUSTED_PROXIES": "127.0.0.1", "FORMS_PROXY_SECRET": SECRET})
 RANDOM = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 """A value as `openssl rand -hex 32` makes one."""
 
@@ -49,8 +49,32 @@ def with_headers(headers: list[tuple[str, str]], peer: str = "127.0.0.1") -> Req
     ],
 )
 def test_the_forwarded_address_is_parsed_and_normalised(forwarded, counted):
-    r = request(x_nf_client_connection_ip=forwarded)
+    r = request(x_nf_client_connection_ip=forwarded, x_nf_sign=signature())
     assert guard.client_address(r, PROXY) == counted
+
+
+@pytest.mark.parametrize(
+    "sign",
+    [
+        None,
+        "forged",
+        jwt.encode(
+            {"iss": "netlify", "exp": 2**40},
+            "a-guess-at-the-secret-long-enough-to-sign",
+            algorithm="HS256",
+        ),
+    ],
+)
+def test_netlify_s_forwarded_address_is_believed_only_on_a_request_netlify_signed(sign):
+    """Anyone behind the same trusted proxy (the desk's own name) could send the header;
+    then the proxy's X-Forwarded-For says who it is."""
+    headers = {"x_nf_client_connection_ip": "203.0.113.5", "x_forwarded_for": "198.51.100.7"}
+    if sign:
+        headers["x_nf_sign"] = sign
+    assert guard.client_address(request(**headers), PROXY) == "198.51.100.7"
+    no_secret = Settings.from_env({"FORMS_TRUSTED_PROXIES": "127.0.0.1"})
+    headers["x_nf_sign"] = signature()
+    assert guard.client_address(request(**headers), no_secret) == "198.51.100.7"
 
 
 @pytest.mark.parametrize(
@@ -73,10 +97,12 @@ def test_an_untrusted_peer_counts_as_itself_whatever_it_forwards():
 def test_the_limiter_stays_small_under_a_flood_of_distinct_keys():
     limiter = guard.RateLimiter(RateLimit(10, 3600))
     for i in range(3000):  # forged values: all count as the proxy's own address
-        limiter.hit(guard.client_address(request(x_nf_client_connection_ip=f"junk{i}"), PROXY))
+        forged = request(x_nf_client_connection_ip=f"junk{i}", x_nf_sign=signature())
+        limiter.hit(guard.client_address(forged, PROXY))
     for i in range(3000):  # one IPv6 network, many addresses: one visitor
         address = f"2001:db8::{i:x}"
-        limiter.hit(guard.client_address(request(x_nf_client_connection_ip=address), PROXY))
+        signed = request(x_nf_client_connection_ip=address, x_nf_sign=signature())
+        limiter.hit(guard.client_address(signed, PROXY))
     assert len(limiter._hits) == 2
     for i in range(guard.MAX_TRACKED_CLIENTS + 100):  # real, distinct addresses: capped
         limiter.hit(str(i), now=1.0)
@@ -120,6 +146,11 @@ def test_two_origin_headers_are_refused_whichever_comes_first(headers):
 
 def token(**claims) -> str:
     return jwt.encode({"iss": "netlify", **claims}, SECRET, algorithm="HS256")
+
+
+def signature() -> str:
+    """What Netlify's proxy signs a request with: valid for five minutes."""
+    return token(exp=int(time.time()) + 300)
 
 
 def test_a_proxy_token_must_expire_within_minutes():
