@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: run check test build lint bench bench-service bench-site bench-desk soak clean browser wrk
+.PHONY: run check test build lint bench bench-service bench-site bench-desk soak clean browser node wrk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,25 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-build: $(STAMP)
+# The web editor at /admin/ (Sveltia CMS): npm installs the exact versions in
+# package-lock.json, and the build copies it into site/admin/.
+NODE_STAMP := node_modules/.package-lock.json
+
+node:
+	@if command -v npm >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's nodejs and npm for the web editor"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	else \
+		echo "npm is missing and we are not root: install Node.js (sudo apt-get install nodejs npm)" >&2; \
+		exit 1; \
+	fi
+
+$(NODE_STAMP): package.json package-lock.json
+	$(MAKE) node
+	npm ci --ignore-scripts --no-audit --no-fund
+
+build: $(STAMP) $(NODE_STAMP)
 	$(BIN)/mkdocs build --strict
 
 run: build
@@ -46,7 +64,7 @@ lint: $(STAMP)
 check: lint
 	$(BIN)/python -m pytest -q tests/unit
 
-test: $(STAMP) browser lint
+test: $(STAMP) $(NODE_STAMP) browser lint
 	$(BIN)/python tools/translations.py
 	$(BIN)/python -m pytest
 
@@ -70,4 +88,4 @@ bench-desk: build
 bench: bench-service bench-site bench-desk soak
 
 clean:
-	rm -rf site var .pytest_cache .ruff_cache
+	rm -rf site var node_modules .pytest_cache .ruff_cache

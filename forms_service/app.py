@@ -35,7 +35,16 @@ from .settings import Settings
 from .storage import schema, store
 from .storage.committer import Committer
 from .web import guard
-from .web.headers import DESK_HEADERS, HEADERS_FILE, NO_STORE, read_header_rules, security_headers
+from .web.headers import (
+    ADMIN,
+    ADMIN_HEADERS,
+    DESK_HEADERS,
+    HEADERS_FILE,
+    NO_STORE,
+    public_headers,
+    read_header_rules,
+    security_headers,
+)
 from .web.health import Readiness, healthz, readyz
 from .web.intake import UNREADABLE, UNREADABLE_MESSAGE, form_resource, refusal
 from .web.middleware import AccessLog, SecurityHeaders
@@ -194,13 +203,13 @@ def create_app(settings: Settings | None = None, *, deliver: bool = True) -> Sta
     app.state.readiness = Readiness(settings, worker)
     app.state.desk = desk
     rules = read_header_rules(settings.site_dir) or {"/*": security_headers([])}
-    no_store = frozenset(path for path, rule in rules.items() if rule == NO_STORE)
+    no_store = frozenset(path for path, rule in rules.items() if NO_STORE.items() <= rule.items())
     app.add_middleware(GZipMiddleware, minimum_size=500)  # Netlify compresses too
     app.add_middleware(
         SecurityHeaders,
-        headers=rules.get("/*", {}),
+        headers=public_headers(rules),
         no_store=no_store,
-        prefixed={"/desk/": DESK_HEADERS},
+        prefixed={"/desk/": DESK_HEADERS, f"/{ADMIN}/": ADMIN_HEADERS},
     )
     app.add_middleware(AccessLog)
     return app

@@ -23,13 +23,23 @@ import uvicorn
 from aiosmtpd.controller import Controller
 from starlette.types import ASGIApp
 
+from forms_service.web.headers import ADMIN
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def public_html(site_dir: Path) -> list[Path]:
+    """Every HTML file of a built site that visitors read: all but the editor's (/admin/)."""
+    pages = sorted(site_dir.rglob("*.html"))
+    return [p for p in pages if p.relative_to(site_dir).parts[0] != ADMIN]
+
+
 def site_paths(site_dir: Path) -> list[str]:
-    """Every page of a built site, as the path a browser opens."""
+    """Every public page of a built site, as the path a browser opens."""
     paths = []
-    for html in sorted(site_dir.rglob("index.html")):
+    for html in public_html(site_dir):
+        if html.name != "index.html":
+            continue
         relative = html.parent.relative_to(site_dir).as_posix()
         paths.append("/" if relative == "." else f"/{relative}/")
     return paths

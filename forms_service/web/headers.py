@@ -94,11 +94,46 @@ never framed. The site's Referrer-Policy (same-origin) stays: its addresses, sig
 links among them, never reach another site, and posts keep a real Origin to check."""
 
 
+ADMIN = "admin"
+"""The web editor's folder (Sveltia CMS, /admin/): a page of its own, with its own policy."""
+ADMIN_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';"
+    " img-src 'self' data: blob: https://avatars.githubusercontent.com; font-src 'self' data:;"
+    " connect-src 'self' data: blob: https://api.github.com; worker-src 'self' blob:;"
+    " form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+)
+ADMIN_HEADERS = {
+    "Content-Security-Policy": ADMIN_POLICY,
+    # same-origin would cut the sign-in window's way back (Netlify's OAuth page)
+    "Cross-Origin-Opener-Policy": "same-origin-allow-popups",
+    "Cache-Control": "no-store",
+    "X-Robots-Tag": "noindex, nofollow",
+}
+"""The editor talks to GitHub's API and shows GitHub avatars, and its styles are set by its
+script; it needs no 'unsafe-eval'. Never kept by a browser, never indexed, never framed."""
+PAGE_ONLY = ("Content-Security-Policy", "Cross-Origin-Opener-Policy")
+"""Headers the editor has its own of: two CSP headers would both apply, so the site's are
+given to every other path instead of to /*."""
+
+
+def public_paths(site_dir: Path) -> list[str]:
+    """Rules that together cover the built site but /admin/: the home page, and each
+    file and folder at the top (Netlify's rules cannot say 'all but')."""
+    paths = ["/"]
+    for entry in sorted(site_dir.iterdir()):
+        if entry.name in (ADMIN, HEADERS_FILE):
+            continue
+        paths.append(f"/{entry.name}/*" if entry.is_dir() else f"/{entry.name}")
+    return paths
+
+
 def no_store_paths(site_dir: Path) -> list[str]:
     """Every address a built page answers at (`/a/` and `/a/index.html`), and the search
-    indexes."""
+    indexes; the editor's pages have a rule of their own."""
     paths = []
     for page in sorted(site_dir.rglob("*.html")):
+        if page.relative_to(site_dir).parts[0] == ADMIN:
+            continue  # the editor's own rule keeps it out of the browser's cache
         path = "/" + page.relative_to(site_dir).as_posix()
         if page.name == "index.html":
             paths.append(path.removesuffix("index.html"))
@@ -111,11 +146,18 @@ def no_store_paths(site_dir: Path) -> list[str]:
 
 
 def write_headers_file(site_dir: Path, headers: dict[str, str], no_store: list[str]) -> Path:
-    """Netlify's `_headers` format: one rule for every path, then no-store for each page."""
+    """Netlify's `_headers` format: the headers every path shares, the page-only ones for
+    every path but /admin/, the editor's own, then no-store for each page."""
     path = site_dir / HEADERS_FILE
-    lines = ["/*"] + [f"  {name}: {value}" for name, value in headers.items()]
-    for page in no_store:
-        lines += [page] + [f"  {name}: {value}" for name, value in NO_STORE.items()]
+    shared = {k: v for k, v in headers.items() if k not in PAGE_ONLY}
+    page_only = {k: v for k, v in headers.items() if k in PAGE_ONLY}
+    rules = [("/*", shared)] + [(p, page_only) for p in public_paths(site_dir)]
+    if (site_dir / ADMIN).is_dir():
+        rules.append((f"/{ADMIN}/*", ADMIN_HEADERS))
+    rules += [(page, NO_STORE) for page in no_store]
+    lines = []
+    for where, rule in rules:
+        lines += [where] + [f"  {name}: {value}" for name, value in rule.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -136,7 +178,14 @@ def read_header_rules(site_dir: Path) -> dict[str, dict[str, str]] | None:
     return rules
 
 
+def public_headers(rules: dict[str, dict[str, str]]) -> dict[str, str]:
+    """The headers of every public page: those of /* with the page-only ones (of /)."""
+    home = rules.get("/", {})
+    return {**rules.get("/*", {}), **{k: home[k] for k in PAGE_ONLY if k in home}}
+
+
 def read_headers_file(site_dir: Path) -> dict[str, str] | None:
-    """The `/*` rule of a built site's `_headers`, or None when there is no built site."""
+    """The headers a built site's `_headers` gives every public page, or None when there
+    is no built site."""
     rules = read_header_rules(site_dir)
-    return None if rules is None else rules.get("/*", {})
+    return None if rules is None else public_headers(rules)

@@ -2,7 +2,8 @@
 
 Some facts were not in what the site was built from, so the sources hold
 stand-ins: example.org addresses and URLs (ours and the forms service's), the
-link to Facebook's home page instead of our page, and statements marked
+link to Facebook's home page instead of our page, the web editor's repository, and
+statements marked
 `[to confirm]` that the organization has not yet made its own. A production
 build on Netlify (CONTEXT=production) stops with the list; every other build
 (local, deploy previews, branch deploys) lists them and goes on. On the page, a
@@ -40,6 +41,9 @@ STAND_INS = {
         r"https?://(?:www\.)?facebook\.com/?(?=[\s)\"'>\]]|$)", re.I
     ),
     "a statement to confirm": re.compile("|".join(map(re.escape, MARKERS)), re.I),
+    "the web editor's stand-in GitHub repository (docs/admin/config.yml)": re.compile(
+        r"\byour-github-account/"
+    ),
 }
 TEXT_SUFFIXES = {".md", ".txt", ".html", ".yml", ".yaml", ".toml", ".xml"}
 TELLING_WORDS = re.compile(

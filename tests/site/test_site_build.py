@@ -13,11 +13,11 @@ import httpx
 from forms_service.web.headers import read_header_rules, read_headers_file
 from overrides.hooks.launch_guard import TELLING_WORDS
 
-from ..support import ROOT, Service, site_paths
+from ..support import ROOT, Service, public_html, site_paths
 
 
 def pages(site_dir: Path) -> list[Path]:
-    return sorted(site_dir.rglob("*.html"))
+    return public_html(site_dir)
 
 
 def test_every_page_has_a_title_and_a_description(site_dir: Path):
@@ -176,16 +176,17 @@ def test_every_navigation_landmark_has_a_name_of_its_own_in_both_languages(site_
 
 
 def test_netlify_keeps_no_page_and_no_search_index_in_the_browser(site_dir: Path):
-    """Every page the build wrote, at both its addresses, and the search index: no-store.
-    Material's assets are left to Netlify's default caching."""
+    """Every public page the build wrote, at both its addresses, and the search index:
+    no-store (the editor's rule says it for /admin/). Material's assets are left to
+    Netlify's default caching."""
     rules = read_header_rules(site_dir)
     no_store = {path for path, rule in rules.items() if rule.get("Cache-Control") == "no-store"}
     built = set(site_paths(site_dir)) | {
-        "/" + p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*.html")
+        "/" + p.relative_to(site_dir).as_posix() for p in public_html(site_dir)
     }
     assert "/404.html" in built and "/safety/index.html" in built
     indexes = {"/search/search_index.json", "/es/search/search_index.json"}  # one per edition
-    assert built | indexes == no_store
+    assert built | indexes | {"/admin/*"} == no_store
     assert "Cache-Control" not in rules["/*"]
 
 
