@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import random
 import sqlite3
 import threading
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from ..settings import Settings
 from ..storage import retention, store
+from ..storage.private import touch_private
 from . import digest, emails, queue, sending
 
 log = logging.getLogger("forms_service.outbox")
@@ -253,8 +255,11 @@ class Worker:
         return True
 
     def _beat(self) -> None:
+        """Touch the heartbeat, 0600 like every file beside the database (one left 0644 by
+        an older version too)."""
         with contextlib.suppress(OSError):  # a read-only disk shows in readiness anyway
-            self._heartbeat.touch()
+            touch_private(self._heartbeat)
+            os.utime(self._heartbeat)
 
     def _retry_or_give_up(
         self,

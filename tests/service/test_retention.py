@@ -138,7 +138,7 @@ def test_files_with_personal_data_are_private_whatever_the_umask(
     assert cli(service, "export", "-o", str(export)).returncode == 0
     database = service.database
     private = [database, Path(f"{database}-wal"), Path(f"{database}-shm"), Path(f"{database}.key")]
-    private += [backup, export, *mail.glob("*.eml")]
+    private += [backup, export, *mail.glob("*.eml"), Path(f"{database}.delivery")]
     assert {str(p): mode(p) for p in private} == {str(p): 0o600 for p in private}
     assert mode(mail) == 0o700
 
