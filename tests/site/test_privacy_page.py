@@ -3,6 +3,8 @@ languages, as the email_details hook writes it from FORMS_EMAIL_DETAILS."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -33,3 +35,47 @@ def test_the_privacy_page_says_what_the_coordinators_emails_hold(site_dir, monke
     # the desk is never reached through the site's proxy: it would share the site's origin
     config = tomllib.loads((ROOT / "netlify.toml").read_text())
     assert not any(r["from"].startswith("/desk") for r in config["redirects"])
+
+
+def test_the_days_a_form_is_kept_are_the_services_settings(site_dir, tmp_path):
+    """The privacy and contact pages of both editions, built with the service's defaults
+    and again with FORMS_RETENTION_DAYS and FORMS_CONTACT_RETENTION_DAYS set."""
+    import os
+    import subprocess
+    import sys
+
+    from forms_service.settings import Settings
+
+    from ..support import ROOT
+
+    def days(site: Path) -> dict[str, list[str]]:
+        return {
+            page: re.findall(r"<strong>(\d+) d(?:ays|ías)</strong>", text)
+            for page in ("privacy", "es/privacy", "contact", "es/contact")
+            for text in [(site / page / "index.html").read_text(encoding="utf-8")]
+        }
+
+    d = Settings()
+    volunteer, contact = str(d.retention_days), str(d.contact_retention_days)
+    defaults = {"privacy": [volunteer, contact], "contact": [contact]}
+    assert days(site_dir) == {**defaults, **{f"es/{p}": n for p, n in defaults.items()}}
+    env = {**os.environ, "FORMS_RETENTION_DAYS": "45", "FORMS_CONTACT_RETENTION_DAYS": "14"}
+    out = tmp_path / "site"
+    command = [sys.executable, "-m", "mkdocs", "build", "--quiet", "--site-dir", str(out)]
+    subprocess.run(command, cwd=ROOT, env=env, check=True)
+    set_days = {"privacy": ["45", "14"], "contact": ["14"]}
+    assert days(out) == {**set_days, **{f"es/{p}": n for p, n in set_days.items()}}
+
+
+def test_the_privacy_page_says_what_the_rate_limit_keeps_and_for_how_long(site_dir):
+    """As forms_service/web/guard.py keeps it (tests/unit/test_guard.py): not an hour."""
+    english = " ".join((site_dir / "privacy" / "index.html").read_text("utf-8").split())
+    for words in (
+        "keeps your internet address (for a newer, IPv6 address, the part that names your",
+        "It is not forgotten after an hour: it stays in memory until the form system restarts",
+        "or until 50,000 other addresses have sent forms since yours last did",
+        "The last 4,096 different addresses",
+    ):
+        assert words in english, words
+    spanish = " ".join((site_dir / "es" / "privacy" / "index.html").read_text("utf-8").split())
+    assert "No se olvida después de una hora" in spanish and "otras 50,000 direcciones" in spanish

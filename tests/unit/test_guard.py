@@ -109,6 +109,29 @@ def test_the_limiter_stays_small_under_a_flood_of_distinct_keys():
     assert len(limiter._hits) == guard.MAX_TRACKED_CLIENTS
 
 
+def test_the_limiter_keeps_an_address_as_the_privacy_page_says():
+    """In memory, past the hour, until MAX_TRACKED_CLIENTS others come after it; a post
+    given back (not saved) leaves nothing; the address parser remembers the last ones it
+    read (overrides/hooks/service_settings.py builds the page's words from both)."""
+    limiter = guard.RateLimiter(RateLimit(10, 3600))
+    place = guard.Place(limiter, "198.51.100.7", 0.0)
+    limiter.hit(place.client, now=place.at)
+    with place:
+        pass  # not kept: the form was not saved
+    assert "198.51.100.7" not in limiter._hits
+    limiter.hit("203.0.113.7", now=0.0)
+    limiter.hit("198.51.100.8", now=7200.0)  # two hours later, someone else
+    assert list(limiter._hits["203.0.113.7"]) == [0.0]  # not forgotten after the hour
+    for i in range(guard.MAX_TRACKED_CLIENTS - 2):
+        limiter.hit(str(i), now=7200.0)
+    assert "203.0.113.7" in limiter._hits
+    limiter.hit("last", now=7200.0)
+    assert "203.0.113.7" not in limiter._hits
+    guard._parse_address.cache_clear()
+    guard._parse_address("203.0.113.9")
+    assert guard._parse_address.cache_info().currsize == 1
+
+
 # ---------- origins ----------
 
 
