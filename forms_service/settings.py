@@ -316,14 +316,22 @@ def _rate_limit(raw: str) -> RateLimit:
 
 
 def _desk_url(raw: str) -> str:
-    """An absolute http(s) address whose path ends in /desk/, as coordinators open it."""
+    """An absolute http(s) address whose path ends in /desk/, as coordinators open it.
+
+    Its origin is written as a browser sends it in Origin (scheme and host in lower
+    case, no default port), since every desk post is checked against it: `HTTPS://
+    Forms.Example.org:443/desk/` would otherwise refuse them all. A user name (`user@`)
+    is refused: no browser sends one in Origin, and in a link it hides the real host."""
     url = raw if raw.endswith("/") else raw + "/"
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         raise ValueError(f"expected an address like https://forms.example.org/desk/, got {raw!r}")
+    if "@" in parts.netloc:
+        raise ValueError("expected an address without a user name or password (no '@')")
     if not parts.path.endswith("/desk/"):
         raise ValueError(f"expected the address to end in /desk/, got {raw!r}")
-    return url
+    return normalise_origin(f"{scheme}://{parts.netloc}") + parts.path
 
 
 def _timezone(raw: str) -> str:

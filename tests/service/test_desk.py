@@ -104,11 +104,15 @@ def test_an_altered_or_expired_link_fails(desk: Service, smtp: SmtpServer) -> No
         assert client.get("/desk/", follow_redirects=False).status_code == 303
 
 
+@pytest.mark.parametrize(
+    "desk_url", ["https://desk.example.org/desk/", "HTTPS://Desk.Example.ORG:443/desk"]
+)
 def test_the_cookie_is_secure_when_the_desk_is_on_https(
-    start_service, smtp: SmtpServer, tmp_path
+    start_service, smtp: SmtpServer, desk_url: str
 ) -> None:
-    port_url = "https://desk.example.org/desk/"
-    desk = start_service(smtp.port, FORMS_DESK_URL=port_url)
+    """Written with capitals and the default port, the desk's address is the origin the
+    browser sends: sign-in is not refused, and the link names the host as browsers do."""
+    desk = start_service(smtp.port, FORMS_DESK_URL=desk_url)
     with httpx.Client(base_url=desk.url, headers={"Origin": "https://desk.example.org"}) as c:
         assert ask_for_link(c, COORDINATOR).status_code == 200
         link = link_from(smtp, 1)

@@ -51,3 +51,10 @@ def test_start_up_stops_on_a_quoted_placeholder_or_a_typed_run(tmp_path, secret,
     assert result.returncode == 2
     assert "FORMS_PROXY_SECRET" in result.stderr and why in result.stderr
     assert secret.strip('"') not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_start_up_stops_on_a_desk_address_with_a_user_name(tmp_path):
+    """No browser sends `user@` in Origin, so every desk post would be refused."""
+    result = serve_with(tmp_path, FORMS_DESK_URL="https://admin@forms.example.org/desk/")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "FORMS_DESK_URL: expected an address without a user name" in result.stderr
