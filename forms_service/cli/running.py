@@ -13,7 +13,9 @@ from email.utils import formatdate, make_msgid
 from typing import TextIO
 
 from ..mail import sending
+from ..mail.outbox import Worker
 from ..settings import Settings
+from ..storage import schema
 from .base import arg, command
 
 
@@ -63,10 +65,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
 @command("worker", "deliver the outbox only (for a web process run with --no-worker)")
 def cmd_worker(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     """Deliver the outbox in this process only, until SIGTERM or Ctrl-C."""
-    from ..app import prepare_database
-    from ..mail.outbox import Worker
-
-    prepare_database(settings)
+    schema.prepare(settings.database)
     worker = Worker(settings)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

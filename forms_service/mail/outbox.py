@@ -17,6 +17,7 @@ tell, even from a web process run with --no-worker, whether some delivery runs.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -306,3 +307,11 @@ class Worker:
                 log.info("daily digest sent to the coordinators")
         except (sending.TemporaryFailure, sending.PermanentFailure) as exc:
             log.warning("daily digest not sent (%s): trying again later", exc)
+
+
+async def keep_delivering(worker: Worker, every: float) -> None:
+    """In the web app's event loop: start delivery again whenever it has stopped,
+    checking every `every` seconds (the `worker` command does the same in its own loop)."""
+    while True:
+        await asyncio.sleep(every)
+        worker.ensure_running()

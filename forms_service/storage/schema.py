@@ -7,7 +7,9 @@ new migration at the end, never an edit of one that has landed.
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
+from . import store
 from .store import transaction
 
 MIGRATIONS = (
@@ -102,3 +104,13 @@ def migrate(conn: sqlite3.Connection) -> int:
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number}")
     return len(MIGRATIONS)
+
+
+def prepare(database: Path) -> None:
+    """Create the database, or bring it to the last migration, and let go of it: the web
+    app and the `worker` process each do so as they start, whichever starts first."""
+    conn = store.connect(database)
+    try:
+        migrate(conn)
+    finally:
+        conn.close()

@@ -8,22 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import TYPE_CHECKING
 
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from ..forms.definitions import FORMS, HONEYPOT, IDEMPOTENCY_KEY, VOLUNTEER, Form
+from ..forms import openapi
+from ..forms.definitions import FORMS, HONEYPOT, IDEMPOTENCY_KEY, Form
 from ..forms.validation import validate
-from ..forms.words import LANGUAGE_KEY, Words, in_edition, language, say
+from ..forms.words import LANGUAGE_KEY, Words, in_edition
 from ..settings import Settings
 from ..storage import keys, store, submissions
 from . import guard
 from .reading import BodyTooLarge, read_form
-
-if TYPE_CHECKING:
-    from ..app import Services
+from .refusals import UNREADABLE, UNREADABLE_MESSAGE, language_of, refusal, wants_json
+from .services import Services
 
 log = logging.getLogger("forms_service")
 
@@ -33,11 +32,6 @@ TOO_SLOW = Words("Your form took too long", es="Tu formulario tardó demasiado")
 TOO_SLOW_MESSAGE = Words(
     "Your form took too long to arrive. Please check your connection and try again.",
     es="Tu formulario tardó demasiado en llegar. Revisa tu conexión y vuelve a intentarlo.",
-)
-UNREADABLE = Words("We could not read your form", es="No pudimos leer tu formulario")
-UNREADABLE_MESSAGE = Words(
-    "Your form arrived in a shape we cannot read. Please send it from our website.",
-    es="Tu formulario llegó de una forma que no podemos leer. Envíalo desde nuestro sitio.",
 )
 NOT_SAVED = Words("We could not save your form", es="No pudimos guardar tu formulario")
 NOT_SAVED_MESSAGE = Words(
@@ -56,31 +50,6 @@ ALREADY_SENT_MESSAGE = Words(
 )
 
 
-def wants_json(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
-
-
-def language_of(request: Request) -> str:
-    """The language of the page the form was sent from: its address says so (`?lang=es`),
-    so even a refusal given before the body is read is in the person's language."""
-    return language(request.query_params.get("lang"))
-
-
-def refusal(
-    request: Request, status: int, title: str, message: str, form: Form = VOLUNTEER, **headers: str
-) -> Response:
-    """A refusal in the form the client asked for (JSON for scripts, a page for people),
-    in the language of the page the person came from."""
-    lang = language_of(request)
-    if wants_json(request):
-        return JSONResponse({"error": say(message, lang)}, status, headers=headers)
-    page = request.app.state.services.pages.message(
-        form, say(title, lang), say(message, lang), lang
-    )
-    return HTMLResponse(page, status, headers=headers)
-
-
 async def form_resource(request: Request) -> Response:
     """One resource per form, so that 405 answers list every method it takes."""
     form = FORMS.get(request.path_params["slug"])
@@ -90,6 +59,11 @@ async def form_resource(request: Request) -> Response:
         return await submit(request, form)
     page = in_edition(f"{form.page}#{form.slug}-form", language_of(request))
     return RedirectResponse(page, 303)
+
+
+async def openapi_document(request: Request) -> Response:
+    """The OpenAPI document of these endpoints, made from the forms' definitions."""
+    return JSONResponse(openapi.document(FORMS))
 
 
 async def submit(request: Request, form: Form) -> Response:

@@ -7,9 +7,21 @@ service's faces alike.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
+from starlette.middleware import Middleware
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .headers import (
+    ADMIN,
+    ADMIN_HEADERS,
+    DESK_HEADERS,
+    NO_STORE,
+    public_headers,
+    read_header_rules,
+    security_headers,
+)
 
 
 class SecurityHeaders:
@@ -61,6 +73,20 @@ class SecurityHeaders:
                 names = {name for name, _ in own}
                 extra = [(k, v) for k, v in extra if k not in names] + own
         return extra
+
+
+def site_security_headers(site_dir: Path) -> Middleware:
+    """SecurityHeaders with the rules the build wrote for Netlify (`_headers`), so that
+    the service sends what Netlify sends; a strict default without a built site. The
+    desk's own headers apply under /desk/, the web editor's under /admin/."""
+    rules = read_header_rules(site_dir) or {"/*": security_headers([])}
+    no_store = frozenset(path for path, rule in rules.items() if NO_STORE.items() <= rule.items())
+    return Middleware(
+        SecurityHeaders,
+        headers=public_headers(rules),
+        no_store=no_store,
+        prefixed={"/desk/": DESK_HEADERS, f"/{ADMIN}/": ADMIN_HEADERS},
+    )
 
 
 def _encoded(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
