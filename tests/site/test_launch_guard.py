@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from overrides.hooks.launch_guard import find_stand_ins, telling_titles
+from site_tools.launch_guard import find_stand_ins, telling_titles
 
 from ..support import ROOT
 

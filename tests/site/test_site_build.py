@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from forms_service.web.headers import read_header_rules, read_headers_file
-from overrides.hooks.launch_guard import TELLING_WORDS
+from site_tools.launch_guard import TELLING_WORDS
 
 from ..support import ROOT, Service, public_html, site_paths
 

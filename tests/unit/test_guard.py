@@ -112,7 +112,7 @@ def test_the_limiter_stays_small_under_a_flood_of_distinct_keys():
 def test_the_limiter_keeps_an_address_as_the_privacy_page_says():
     """In memory, past the hour, until MAX_TRACKED_CLIENTS others come after it; a post
     given back (not saved) leaves nothing; the address parser remembers the last ones it
-    read (overrides/hooks/service_settings.py builds the page's words from both)."""
+    read (site_tools/markers.py builds the page's words from both)."""
     limiter = guard.RateLimiter(RateLimit(10, 3600))
     place = guard.Place(limiter, "198.51.100.7", 0.0)
     limiter.hit(place.client, now=place.at)

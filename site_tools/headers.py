@@ -1,4 +1,4 @@
-"""MkDocs hook: after the build, hash every inline script and write Netlify's `_headers`.
+"""Netlify's `_headers`, written once every page of every edition is final.
 
 Material writes a few inline scripts; a Content-Security-Policy without
 'unsafe-inline' must list their hashes, and those are only known once the
@@ -17,9 +17,10 @@ from forms_service.web.headers import no_store_paths, security_headers, write_he
 INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
 
 
-def inline_script_hashes(html: str) -> set[str]:
+def inline_script_hashes(page: str) -> set[str]:
+    """The CSP source of each inline script that runs (not JSON data, not an empty one)."""
     hashes = set()
-    for match in INLINE_SCRIPT.finditer(html):
+    for match in INLINE_SCRIPT.finditer(page):
         attrs = match["attrs"].lower()
         if "src=" in attrs or "application/json" in attrs or not match["body"].strip():
             continue
@@ -28,9 +29,8 @@ def inline_script_hashes(html: str) -> set[str]:
     return hashes
 
 
-def on_post_build(config: dict, **kwargs: object) -> None:
-    site = Path(config["site_dir"])
+def write_headers(site: Path) -> Path:
     hashes: set[str] = set()
     for page in site.rglob("*.html"):
         hashes |= inline_script_hashes(page.read_text(encoding="utf-8"))
-    write_headers_file(site, security_headers(sorted(hashes)), no_store_paths(site))
+    return write_headers_file(site, security_headers(sorted(hashes)), no_store_paths(site))

@@ -1,4 +1,4 @@
-"""MkDocs hook: the launch guard. Stand-ins may not reach the public site.
+"""The launch guard. Stand-ins may not reach the public site.
 
 Some facts were not in what the site was built from, so the sources hold
 stand-ins: example.org addresses and URLs (ours and the forms service's), the
@@ -7,7 +7,8 @@ statements marked
 `[to confirm]` that the organization has not yet made its own. A production
 build on Netlify (CONTEXT=production) stops with the list; every other build
 (local, deploy previews, branch deploys) lists them and goes on. On the page, a
-marker shows as a highlighted "To confirm" so reviewers of a preview see it.
+marker shows as a highlighted "To confirm" (`mark_to_confirm`) so reviewers of a
+preview see it.
 
 It also stops every build whose pages have a title (what the browser's tab and
 history show, where someone checking the device reads it) naming trafficking,
@@ -17,18 +18,14 @@ check reads the built pages, and names the source line that gives each title.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
-from typing import Any
 
-from mkdocs.exceptions import Abort
-
-log = logging.getLogger("mkdocs.hooks.launch_guard")
+from .project import Project
 
 MARKER = "[to confirm]"
 MARKERS = {
@@ -56,6 +53,11 @@ page's title."""
 TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 TITLE_LINE = re.compile(r"^\s*(?:-\s*)?(?:[\w.]+:\s*)?#*\s*(.*?)(?::\s*\S+\.md)?\s*$")
 """What a source line gives as a title: `title: X`, `# X`, `- X: page.md`, `key: X`."""
+ARTICLE = re.compile(r"(<article\b.*?</article>)", re.S)
+
+
+class LaunchBlocked(Exception):
+    """A build that may not be published: nothing of it may go out."""
 
 
 @dataclass(frozen=True)
@@ -120,44 +122,53 @@ def is_production() -> bool:
     return os.environ.get("CONTEXT", "") == "production"
 
 
-def on_config(config: Any, **kwargs: Any) -> Any:
-    root = Path(config["config_file_path"]).parent
-    sources = [
-        Path(config["docs_dir"]),
-        root / "overrides",
-        root / "mkdocs.yml",
-        root / "netlify.toml",
-    ]
-    found = find_stand_ins(root, [s for s in sources if s.exists()])
+def pages_and_configs(project: Project) -> list[Path]:
+    """Where a page's words come from: every edition's pages (the Spanish folder is inside
+    the English one) and the configurations as written (not the generated complete ones)."""
+    folders = [e.docs_dir for e in project.editions]
+    nested = [f for f in folders if any(f != o and f.is_relative_to(o) for o in folders)]
+    written = [e.written_file for e in project.editions]
+    return [p for p in [*(f for f in folders if f not in nested), *written] if p.exists()]
+
+
+def sources(project: Project) -> list[Path]:
+    """What the site is built from and editors write: pages, configurations, the theme's
+    overrides and Netlify's file."""
+    more = [project.root / "overrides", project.root / "netlify.toml"]
+    return pages_and_configs(project) + [p for p in more if p.exists()]
+
+
+def check(project: Project) -> str:
+    """The list of stand-ins left, for the build's log ("" when none); raises
+    LaunchBlocked with it in a production build."""
+    found = find_stand_ins(project.root, sources(project))
     if not found:
-        return config
+        return ""
     listing = "\n".join(f"  {s}" for s in found)
     if is_production():
-        raise Abort(
+        raise LaunchBlocked(
             f"Launch guard: {len(found)} stand-in(s) must be replaced before the site goes "
             f"live (see EDITING.md, 'Before the site first goes live'):\n{listing}"
         )
-    log.info(
-        "Launch guard: %d stand-in(s) left; a production build will refuse them:\n%s",
-        len(found),
-        listing,
+    return (
+        f"Launch guard: {len(found)} stand-in(s) left; a production build will refuse "
+        f"them:\n{listing}"
     )
-    return config
 
 
-def on_page_content(html: str, **kwargs: Any) -> str:
-    return STAND_INS["a statement to confirm"].sub(lambda m: MARKERS[m[0].lower()], html)
-
-
-def on_post_build(config: Any, **kwargs: Any) -> None:
+def check_titles(site: Path, project: Project) -> None:
     """Stop any build, not only production's, whose pages have a telling title."""
-    root = Path(config["config_file_path"]).parent
-    configs = dict.fromkeys([Path(config["config_file_path"]), root / "mkdocs.yml"])
-    found = telling_titles(Path(config["site_dir"]), root, [Path(config["docs_dir"]), *configs])
+    found = telling_titles(site, project.root, pages_and_configs(project))
     if found:
         listing = "\n".join(f"  {s}" for s in found)
-        raise Abort(
+        raise LaunchBlocked(
             f"Page titles: {len(found)} name trafficking, exploitation or abuse, and a title"
             " shows in the browser's tab and history. Give the page a neutral `title:` and"
             f" keep those words in its heading (see EDITING.md, 'Page titles'):\n{listing}"
         )
+
+
+def mark_to_confirm(page: str) -> str:
+    """Each marker in the page's article shown highlighted, in the marker's language."""
+    statement = STAND_INS["a statement to confirm"]
+    return ARTICLE.sub(lambda a: statement.sub(lambda m: MARKERS[m[0].lower()], a[0]), page)

@@ -1,12 +1,12 @@
-"""MkDocs hook: every navigation landmark of a page gets a name of its own.
+"""Every navigation landmark of a page gets a name of its own.
 
 Screen-reader users move between landmarks by name, so two with the same name, or one
 with none, leave them guessing which is which (axe: landmark-unique). Material names the
 table of contents in the menu as it names the one beside the page (and their sub-lists
 alike), labels a section's list in the menu by a label holding only an icon when the
 section has an index page, and names none of the blog's lists. Rather than keep copies
-of Material's templates in step, the English build names them on every built page of
-every edition, in that edition's words (`extra.words`), once all are built. A list named
+of Material's templates in step, they are named on every built page of every edition,
+in that edition's words (`extra.words`). A list named
 by a label keeps its `aria-labelledby` (Material's script finds the list by it): the
 label gets the name.
 """
@@ -19,11 +19,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from pathlib import Path
-from typing import Any
-
-import editions  # the hook beside this one: MkDocs loads hooks with their folder on the path
-from mkdocs.config import load_config
 
 _LABEL = re.compile(r'\s+aria-label="[^"]*"')
 _NAME = re.compile(r"<[a-zA-Z0-9]+")
@@ -191,23 +186,3 @@ def name_landmarks(page: str, words: dict[str, str]) -> str:
         out += [page[at:start], tag.named(name)]
         at = start + len(tag.text)
     return "".join(out) + page[at:]
-
-
-def on_post_build(config: Any, **kwargs: Any) -> None:
-    """After the English build has built the others into its folder: every page of
-    every edition, in the words of its edition."""
-    found = editions.editions(config)
-    if editions.this_edition(config) != found[0]:
-        return
-    site = Path(config.site_dir)
-    words = {
-        e.path: (config if e == found[0] else load_config(str(e.config_file))).extra["words"]
-        for e in found
-    }
-    for file in site.rglob("*.html"):
-        relative = file.relative_to(site).as_posix()
-        edition = max((p for p in words if relative.startswith(p)), key=len)
-        page = file.read_text(encoding="utf-8")
-        named = name_landmarks(page, words[edition])
-        if named != page:
-            file.write_text(named, encoding="utf-8")

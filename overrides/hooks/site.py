@@ -1,0 +1,60 @@
+"""MkDocs hook: MkDocs' one link to the site's own steps (`site_tools`).
+
+Everything the site adds is plain Python on built files, so another engine runs the
+same steps with `python -m site_tools finish site/`. MkDocs runs them here, so
+`mkdocs build`, `mkdocs serve`, `make run` and Netlify still give the whole site with
+one command: the launch guard before anything is written (a production build with
+stand-ins writes nothing), then, after the English build, the other editions built
+into their folders (`site/es/`), their titles checked and every page finished.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.exceptions import Abort
+
+from site_tools.admin import EditorMissing
+from site_tools.finish import finish_site
+from site_tools.launch_guard import LaunchBlocked, check, check_titles
+from site_tools.project import Project, load, write_configs
+
+log = logging.getLogger("mkdocs.hooks.site")
+
+
+def _project(config: Any) -> Project:
+    return load(Path(config.config_file_path).parent, config.site_url)
+
+
+def on_config(config: Any, **kwargs: Any) -> Any:
+    try:
+        message = check(_project(config))
+    except LaunchBlocked as blocked:
+        raise Abort(str(blocked)) from None
+    if message:
+        log.info(message)
+    return config
+
+
+def on_post_build(config: Any, **kwargs: Any) -> None:
+    project = _project(config)
+    site = Path(config.site_dir)
+    for path in write_configs(project):
+        log.info("Wrote %s", path.name)
+    for edition in project.editions[1:]:
+        other = load_config(
+            str(edition.config_file),
+            site_dir=str(site / edition.path),
+            site_url=project.site_url + edition.path if config.site_url else None,
+            strict=config.strict,
+        )
+        build(other)
+    try:
+        check_titles(site, project)
+        finish_site(site, project)
+    except (LaunchBlocked, EditorMissing) as stopped:
+        raise Abort(str(stopped)) from None

@@ -1,0 +1,51 @@
+"""The site's own steps, in order, on a site any engine has built (`site/`, the other
+editions in their folders under it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import admin, headers, landmarks, languages, markers, related
+from .launch_guard import mark_to_confirm
+from .project import Project
+
+
+def finish_page(
+    page: str, relative: str, site: Path, project: Project, posts: dict[str, related.Post]
+) -> str:
+    """One built page (at `relative` under the site's root) with every step applied;
+    each step does nothing a second time, so finishing twice changes nothing."""
+    edition = project.edition_of(relative)
+    page = markers.place_forms(page, edition.lang)
+    page = markers.fill_email_details(page, edition.lang)
+    page = markers.fill_service_settings(page, edition.lang)
+    page = mark_to_confirm(page)
+    if post := posts.get(relative):
+        page = related.add_related(page, post, list(posts.values()))
+    page = languages.add_language_switch(page, site, project, relative)
+    return landmarks.name_landmarks(page, edition.words)
+
+
+def blog_posts(project: Project) -> dict[str, related.Post]:
+    """The English blog's posts by the built file each is at ("blog/a-title/index.html")."""
+    english = project.editions[0]
+    blog = related.blog_dir(english.config)
+    every = related.posts(english.docs_dir, blog) if blog else []
+    return {p.url + "index.html": p for p in every}
+
+
+def finish_site(site: Path, project: Project) -> None:
+    """Every page finished, then what is made from all of them: the one sitemap, the
+    web editor's files (raises admin.EditorMissing without them) and `_headers` (last:
+    its hashes and rules are of the files as they are served)."""
+    posts = blog_posts(project)
+    languages.share_assets(site, project)
+    for file in sorted(site.rglob("*.html")):
+        relative = file.relative_to(site).as_posix()
+        page = file.read_text(encoding="utf-8")
+        finished = finish_page(page, relative, site, project, posts)
+        if finished != page:
+            file.write_text(finished, encoding="utf-8")
+    languages.merge_sitemaps(site, project)
+    admin.install(project.root, site)
+    headers.write_headers(site)
