@@ -58,6 +58,15 @@ def _id(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 19 else None
 
 
+async def _erased(desk: Desk, reference: str) -> str:
+    """The reference named after an erasure, only if it really was erased: the address is
+    anyone's to write, and the desk must not repeat whatever text a link puts in it."""
+    if not reference or len(reference) > 40:
+        return ""
+    gone = await desk.db(queries.erasure, reference)
+    return str(gone["reference"]) if gone else ""
+
+
 @signed_in
 async def home(request: Request, desk: Desk, session: signin.Session, form) -> Response:
     filters = _filters(request, session)
@@ -71,6 +80,7 @@ async def home(request: Request, desk: Desk, session: signin.Session, form) -> R
         _id(request.query_params.get("after")),
     )
     others = await desk.db(signin.other_sessions, session, desk.settings, now)
+    erased = await _erased(desk, request.query_params.get("erased", ""))
     return desk.page(
         request,
         "list.html",
@@ -87,7 +97,7 @@ async def home(request: Request, desk: Desk, session: signin.Session, form) -> R
         query=_query(filters),
         newer=_query(filters, after=page.newer) if page.newer else "",
         older=_query(filters, before=page.older) if page.older else "",
-        erased=request.query_params.get("erased", "")[:12],
+        erased=erased,
     )
 
 

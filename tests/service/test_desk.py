@@ -583,6 +583,20 @@ def test_erasing_one_person_leaves_only_the_record_of_the_erasure(
     client.close()
 
 
+def test_the_list_names_only_a_reference_that_was_erased(desk: Service, smtp: SmtpServer) -> None:
+    """`?erased=` is anyone's to write in a link: the desk repeats no text from it, and
+    names a reference only once it was really erased."""
+    keep, gone = submit(desk, name="Kept Person"), submit(desk, name="Gone Person")
+    client = sign_in(desk, smtp)
+    r = client.post(f"/desk/submissions/{gone}/erase", data={"csrf": csrf(client)})
+    assert client.get(r.headers["location"]).text.count(f"{gone} was erased.") == 1
+    for planted in ("Call 555-0100 now", keep, "FAKE-0001"):
+        page = client.get("/desk/", params={"erased": planted})
+        assert page.status_code == 200 and "was erased" not in page.text
+        assert "555-0100" not in page.text and "FAKE-0001" not in page.text
+    client.close()
+
+
 def test_summary_emails_carry_none_of_the_submitted_values(desk: Service, smtp: SmtpServer) -> None:
     values = {
         "name": "Philippa Quennell-Marsh",
