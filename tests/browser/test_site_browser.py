@@ -609,3 +609,38 @@ def test_search_finds_the_legal_help_by_the_everyday_word(guarded, site_service,
     page.locator(".md-search-result__item").first.wait_for()
     found = set(page.locator(".md-search-result__item h1").all_inner_texts())
     assert pages <= found, found
+
+
+LABEL_FLOW = """() => [...document.querySelectorAll('.vf-choice label')]
+  .filter(label => label.children.length)
+  .map(label => {
+    const range = document.createRange();
+    range.selectNodeContents(label.firstChild);  // the words before '(optional)'
+    const lines = [...range.getClientRects()];
+    const tag = label.lastElementChild.getBoundingClientRect();
+    const box = label.getBoundingClientRect();
+    return {
+      label: label.textContent.trim().slice(0, 40),
+      lineStart: Math.max(...lines.map(r => r.left)) - box.left,
+      wordsWidth: Math.max(...lines.map(r => r.right)) - box.left,
+      labelWidth: box.width,
+      tagLeft: tag.left - box.left,
+    };
+  })"""
+
+
+@pytest.mark.parametrize("lang", EDITIONS)
+def test_a_choice_label_at_360_px_reads_as_a_paragraph(guarded, site_service, lang):
+    """A label's words and its '(optional)' or '(required)' wrap together, as a paragraph,
+    not side by side in narrow columns."""
+    page = guarded.new_page()
+    page.set_viewport_size(PHONE)
+    labels = []
+    for path in ("/contact/", "/volunteer/"):
+        page.goto(site_service.url + EDITIONS[lang]["prefix"] + path)
+        labels += page.evaluate(LABEL_FLOW)
+    assert len(labels) == 2, labels  # the contact form's acknowledgement, the consent
+    for label in labels:
+        assert label["lineStart"] < 1, label  # every line starts at the label's edge
+        assert label["wordsWidth"] > 0.8 * label["labelWidth"], label  # across its width
+        assert label["tagLeft"] < label["wordsWidth"], label  # not in a column of its own
