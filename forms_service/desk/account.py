@@ -49,10 +49,8 @@ async def sign_in(request: Request) -> Response:
             f"Several links were asked for in a short while. Try again in {minutes} minute(s).",
         )
     known = signin.coordinator(settings, address)
-    if known:
-        token = await desk.db(signin.create_link, known, store.now())
-        if token is not None:
-            desk.send_in_background(signin.link_email(settings, known, token))
+    if known:  # written after the answer: its timing tells nobody who is a coordinator
+        desk.send_link_in_background(known)
     return desk.page(request, "link_sent.html", session=None)
 
 

@@ -49,14 +49,13 @@ class Desk:
 
     async def db(self, work: Callable[..., T], *args: Any) -> T:
         """Run database work on a thread, one at a time on the desk's connection."""
+        return await asyncio.to_thread(self._locked, work, *args)
 
-        def locked() -> T:
-            with self._lock:
-                if self._conn is None:
-                    self._conn = store.connect(self.settings.database)
-                return work(self._conn, *args)
-
-        return await asyncio.to_thread(locked)
+    def _locked(self, work: Callable[..., T], *args: Any) -> T:
+        with self._lock:
+            if self._conn is None:
+                self._conn = store.connect(self.settings.database)
+            return work(self._conn, *args)
 
     def close(self) -> None:
         with self._lock:
@@ -64,19 +63,27 @@ class Desk:
                 self._conn.close()
                 self._conn = None
 
-    def send_in_background(self, message: Any) -> None:
-        """Send without making the answer wait, so it takes as long whoever asked."""
+    def send_link_in_background(self, address: str) -> None:
+        """Write a sign-in link for a coordinator and email it, after the answer: the answer
+        then waits on no disk sync or mail server, and takes as long whoever asked."""
 
-        def send() -> None:
+        def write_and_send() -> None:
+            try:
+                token = self._locked(signin.create_link, address, store.now())
+            except sqlite3.Error as exc:
+                log.error("sign-in link not written: %s", type(exc).__name__)
+                return
+            if token is None:
+                return
             transport = sending.transport_for(self.settings)
             try:
-                transport.send(message)
+                transport.send(signin.link_email(self.settings, address, token))
             except (sending.TemporaryFailure, sending.PermanentFailure) as exc:
                 log.error("sign-in link not sent: %s", exc)
             finally:
                 transport.close()
 
-        future = asyncio.get_running_loop().run_in_executor(None, send)
+        future = asyncio.get_running_loop().run_in_executor(None, write_and_send)
         self._sending.add(future)
         future.add_done_callback(self._sending.discard)
 

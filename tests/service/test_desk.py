@@ -59,6 +59,31 @@ def test_anyone_may_ask_and_gets_the_same_answer_but_only_a_coordinator_gets_a_l
     assert "15 minutes" in text_part(messages[0])
 
 
+def test_a_coordinator_s_answer_never_waits_on_writing_their_link(
+    desk: Service, smtp: SmtpServer
+) -> None:
+    """A coordinator's link is written with a disk sync, a stranger's never: an answer
+    that waited for it would tell them apart by its time. The database is held locked
+    while both ask: both answers arrive, the same, before it is let go; the link is written
+    and sent after."""
+    with desk.client() as client:  # the schema is in place before the lock is taken
+        assert client.get("/desk/sign-in").status_code == 200
+    holder = sqlite3.connect(desk.database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # every writer waits until this ends
+    try:
+        with desk.client() as client:
+            coordinator = ask_for_link(client, COORDINATOR)
+            stranger = ask_for_link(client, "someone@example.net")
+        assert coordinator.status_code == stranger.status_code == 200
+        assert body_text(coordinator) == body_text(stranger)
+        assert desk.rows("SELECT count(*) FROM sign_in_links") == [(0,)]
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert link_from(smtp, 1).startswith(f"{desk.url}/desk/link/")
+    assert [m["To"] for m in smtp.inbox.messages] == [COORDINATOR]
+
+
 def test_the_link_opens_a_button_and_only_the_post_signs_in_once(
     desk: Service, smtp: SmtpServer
 ) -> None:
