@@ -18,6 +18,9 @@ from pathlib import Path
 
 from .private import private_dir, touch_private
 
+BUSY_TIMEOUT_MS = 5000
+"""How long a statement waits for another connection's write lock before it fails."""
+
 
 class StoreUnavailable(RuntimeError):
     """The database cannot be written now (read-only, full, locked, missing)."""
@@ -33,7 +36,7 @@ def connect(path: Path) -> sqlite3.Connection:
         raise sqlite3.OperationalError(f"cannot create {path}: {exc.strerror}") from None
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=5.0)
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -54,13 +57,22 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 def checkpoint(conn: sqlite3.Connection, attempts: int = 20) -> bool:
-    """Copy the log into the database and empty it; False if readers kept it busy."""
-    for _ in range(attempts):
-        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        if not busy:
-            return True
-        time.sleep(0.05)
-    return False
+    """Copy the log into the database and empty it; False if readers kept it busy.
+
+    Each attempt gives up at once when a reader is there: a TRUNCATE checkpoint holds the
+    write lock while it waits, so waiting busy_timeout for a reader that stays (Litestream
+    keeps one open all the time) would make every volunteer's commit wait, and fail.
+    """
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        for _ in range(attempts):
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy:
+                return True
+            time.sleep(0.05)
+        return False
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def check_writable(conn: sqlite3.Connection, now: float) -> None:
