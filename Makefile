@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: run check test build lint bench bench-service bench-site bench-desk soak clean browser node wrk
+.PHONY: run check test build lint backup-drill bench bench-service bench-site bench-desk soak clean browser node wrk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -86,6 +86,11 @@ bench-desk: build
 	$(BIN)/python bench/desk.py
 
 bench: bench-service bench-site bench-desk soak
+
+# A lost server rehearsed: moto's S3 on 127.0.0.1, the service under Litestream, posts,
+# SIGKILL of every process, database and log deleted, `forms-service restore`, start again.
+backup-drill: build
+	$(BIN)/python -m tests.operations.drill
 
 clean:
 	rm -rf site var node_modules .pytest_cache .ruff_cache

@@ -93,6 +93,10 @@ class Settings:
     email_details: str = "summary"
     digest_hour: int | None = 8  # None: no digest
     timezone: str = "UTC"
+    litestream_config: Path | None = None
+    """deploy/litestream.yml when the service runs under Litestream: `restore` reads the
+    replica through it and /api/readyz checks the replica keeps up. None: not replicated."""
+    replication_max_lag: float = 60.0
 
     @property
     def uses_smtp(self) -> bool:
@@ -182,6 +186,8 @@ class Settings:
             email_details=get("EMAIL_DETAILS", _choice(EMAIL_DETAILS), d.email_details),
             digest_hour=get("DIGEST_HOUR", _hour_or_off, d.digest_hour),
             timezone=get("TIMEZONE", _timezone, d.timezone),
+            litestream_config=get("LITESTREAM_CONFIG", _existing_file, d.litestream_config),
+            replication_max_lag=get("REPLICATION_MAX_LAG", _positive_float, d.replication_max_lag),
         )
 
 
@@ -332,6 +338,13 @@ def _desk_url(raw: str) -> str:
     if not parts.path.endswith("/desk/"):
         raise ValueError(f"expected the address to end in /desk/, got {raw!r}")
     return normalise_origin(f"{scheme}://{parts.netloc}") + parts.path
+
+
+def _existing_file(raw: str) -> Path:
+    path = Path(raw)
+    if not path.is_file():
+        raise ValueError(f"expected the path of an existing file, got {raw!r}")
+    return path
 
 
 def _timezone(raw: str) -> str:

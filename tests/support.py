@@ -19,6 +19,7 @@ from email.policy import default
 from pathlib import Path
 
 import httpx
+import psutil
 import uvicorn
 from aiosmtpd.controller import Controller
 from starlette.types import ASGIApp
@@ -134,6 +135,9 @@ class SmtpServer:
 class Service:
     """The real service (`forms-service serve`, uvicorn) in its own process."""
 
+    own_group = False
+    """Started in a process group of its own, which kill_group() ends whole."""
+
     def __init__(
         self,
         workdir: Path,
@@ -176,14 +180,19 @@ class Service:
         self.database = Path(self.env["FORMS_DATABASE"])
         self.proc: subprocess.Popen[bytes] | None = None
 
+    def argv(self) -> list[str]:
+        """What is started: the service itself here, under Litestream in a subclass."""
+        return [sys.executable, "-m", "forms_service", *self.command]
+
     def start(self) -> Service:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "forms_service", *self.command],
+            self.argv(),
             env=self.env,
             cwd=self.workdir,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=self.own_group,
         )
         if self.command[0] == "serve":
             wait_until(self._up, 20, "the service to answer /api/healthz")
@@ -216,6 +225,16 @@ class Service:
         self.proc.wait()
         self.proc = None
 
+    def kill_group(self) -> None:
+        """SIGKILL to every process of the service's group at once (Litestream, the
+        service, its writer), as a lost machine stops them; returns once none is left."""
+        assert self.proc is not None
+        group = self.proc.pid
+        os.killpg(group, signal.SIGKILL)
+        self.proc.wait()
+        self.proc = None
+        wait_until(lambda: not _group_alive(group), 10, "the killed process group to go")
+
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
@@ -228,6 +247,18 @@ class Service:
             return conn.execute(sql, params).fetchall()
         finally:
             conn.close()
+
+
+def _group_alive(group: int) -> bool:
+    """Whether a process of the group still runs (a zombie, dead and not yet reaped, does
+    not count)."""
+    for proc in psutil.process_iter(["status"]):
+        try:
+            if os.getpgid(proc.pid) == group and proc.info["status"] != psutil.STATUS_ZOMBIE:
+                return True
+        except ProcessLookupError:
+            continue
+    return False
 
 
 def valid_form(**overrides: object) -> dict[str, object]:

@@ -1,17 +1,21 @@
-"""Commands that keep the database: `purge` (what is past retention) and `backup`."""
+"""Commands that keep the database: `purge` (what is past retention), `backup`, and
+`restore` (from the Litestream replica)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import sys
+import time
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from ..settings import Settings
-from ..storage import retention
+from ..storage import replica, retention
 from ..storage.private import touch_private
-from .base import arg, command, connect, new_output
+from .base import Refused, arg, command, connect, new_output
 
 
 def _days(raw: str) -> int:
@@ -68,3 +72,72 @@ def _is_database(path: Path) -> bool:
     with path.open("rb") as f:
         head = f.read(16)
     return head in (b"", b"SQLite format 3\0")
+
+
+def _moment(raw: str) -> datetime:
+    """A time with its zone: a restore 'as at 09:00' in an unnamed zone could be hours off."""
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(
+            f"expected a time with its zone, such as 2026-12-03T09:00:00Z, got {raw!r}"
+        )
+    return moment
+
+
+@command(
+    "restore",
+    "bring the database back from its Litestream replica, checked, into an empty place",
+    arg("--at", type=_moment, help="the copy as it was then (ISO 8601 with zone); default newest"),
+    arg("--output", "-o", help="restore to this new file instead of FORMS_DATABASE"),
+)
+def cmd_restore(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    """Restores into a hidden file beside the target, checks it whole and counts its rows,
+    and only then gives it the target's name: the target never holds a partial copy."""
+    if settings.litestream_config is None:
+        raise Refused(
+            "FORMS_LITESTREAM_CONFIG is not set: point it at deploy/litestream.yml, with"
+            " LITESTREAM_REPLICA_URL as the service has it."
+        )
+    target = Path(args.output) if args.output else settings.database
+    _refuse_occupied(target)
+    partial = target.with_name(f".{target.name}.restoring")
+    _remove(partial)  # left by a restore that was interrupted
+    started = time.monotonic()
+    try:
+        replica.restore(settings.litestream_config, settings.database, partial, args.at)
+        counts = replica.verify(partial)
+    except (replica.ReplicaError, sqlite3.DatabaseError) as exc:
+        _remove(partial)
+        raise Refused(f"{exc}: nothing was restored.") from None
+    os.chmod(partial, 0o600)
+    os.replace(partial, target)
+    which = f"as it was at {args.at.isoformat()}" if args.at else "the newest copy"
+    rows = ", ".join(f"{name} {n}" for name, n in counts.items())
+    print(
+        f"Restored {target} from the replica ({which}) in {time.monotonic() - started:.1f} s."
+        f" Integrity check: ok. Rows: {rows}.",
+        file=out,
+    )
+    return 0
+
+
+def _refuse_occupied(target: Path) -> None:
+    """A restore goes into an empty place only: over a database (live or not) it would
+    lose whatever that one holds and the replica does not."""
+    for path in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+        if path.exists():
+            raise Refused(
+                f"{path} exists: a restore never writes over a database. Stop the service"
+                " and move the database and its -wal and -shm files aside, or restore to a"
+                " new file with --output."
+            )
+    if not target.parent.is_dir():
+        raise Refused(f"no folder {target.parent}: create it first, or choose another path.")
+
+
+def _remove(database: Path) -> None:
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        path.unlink(missing_ok=True)

@@ -1,0 +1,153 @@
+"""The operators' real parts on loopback, for the backup and proxy tests and for
+`make backup-drill`: moto's S3 server, the service under Litestream as the systemd unit
+runs it, and a reader of the files Litestream writes to a replica."""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import lz4.block
+
+from ..support import ROOT, Service, free_port, wait_until
+
+BIN = Path(sys.executable).parent
+LITESTREAM_YML = ROOT / "deploy" / "litestream.yml"
+BUCKET = "forms-backups"
+SYNC_SECONDS = 1.0
+MONITOR_SECONDS = 0.1
+"""deploy/litestream.yml's sync and monitor intervals: a commit is on the replica at most
+their sum (plus one upload) after it was made."""
+
+
+def without_ca_bundle(env: dict[str, str]) -> dict[str, str]:
+    """Litestream 0.5.17 refuses a custom S3 endpoint when AWS_CA_BUNDLE is set ("unable
+    to add custom RootCAs"), and this machine sets it: no TLS is used on loopback."""
+    return {k: v for k, v in env.items() if k != "AWS_CA_BUNDLE"}
+
+
+class MotoS3:
+    """moto's S3 server (`moto_server`, from PyPI) on a loopback port, with one bucket."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.log_path = workdir / f"moto-{self.port}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> MotoS3:
+        self.proc = subprocess.Popen(
+            [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
+            env=without_ca_bundle(dict(os.environ)),
+            stdout=self.log_path.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        wait_until(self._up, 30, "moto's S3 server to answer")
+        httpx.put(f"{self.endpoint}/{BUCKET}", timeout=5).raise_for_status()
+        return self
+
+    def _up(self) -> bool:
+        assert self.proc is not None
+        if self.proc.poll() is not None:
+            raise AssertionError(f"moto_server exited:\n{self.log_path.read_text()}")
+        try:
+            httpx.get(self.endpoint, timeout=1)
+            return True
+        except httpx.HTTPError:
+            return False
+
+    def replica_url(self, path: str) -> str:
+        return f"s3://{BUCKET}/{path}?endpoint={self.endpoint}&region=us-east-1"
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+
+class ReplicatedService(Service):
+    """The service as the systemd unit runs it: `litestream replicate -config
+    deploy/litestream.yml -exec "forms-service serve"`, in a process group of its own."""
+
+    own_group = True
+
+    def __init__(
+        self,
+        workdir: Path,
+        site_dir: Path,
+        replica_url: str,
+        config: Path = LITESTREAM_YML,
+        **env: str,
+    ) -> None:
+        super().__init__(
+            workdir,
+            site_dir,
+            None,
+            ("serve",),
+            FORMS_LITESTREAM_CONFIG=str(config),
+            LITESTREAM_REPLICA_URL=replica_url,
+            LITESTREAM_SSE_CUSTOMER_KEY="",
+            AWS_ACCESS_KEY_ID="moto",
+            AWS_SECRET_ACCESS_KEY="moto",  # moto takes any
+            **env,
+        )
+        self.env = without_ca_bundle(self.env)
+        self.config = config
+
+    def argv(self) -> list[str]:
+        serve = f"{BIN / 'forms-service'} serve"
+        return [str(BIN / "litestream"), "replicate", "-config", str(self.config), "-exec", serve]
+
+    def operator(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """An operator's `forms-service` command, with the service's settings."""
+        env = {k: v for k, v in self.env.items() if k != "FORMS_PORT"}
+        return subprocess.run(
+            [str(BIN / "forms-service"), *args],
+            env=env,
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+
+def ltx_pages(path: Path) -> Iterator[bytes]:
+    """Every page an LTX file holds, uncompressed: its 100-byte header gives the page
+    size, then each page is a 6-byte header (page number, flags), with flag 1 a 4-byte
+    size and an LZ4 block (superfly/ltx v0.5), until a page number 0."""
+    data = path.read_bytes()
+    (page_size,) = struct.unpack_from(">I", data, 8)
+    at = 100
+    while at + 6 <= len(data):
+        pgno, flags = struct.unpack_from(">IH", data, at)
+        at += 6
+        if pgno == 0:
+            return
+        if not flags & 1:
+            yield data[at : at + page_size]
+            at += page_size
+            continue
+        (size,) = struct.unpack_from(">I", data, at)
+        yield lz4.block.decompress(data[at + 4 : at + 4 + size], uncompressed_size=page_size)
+        at += 4 + size
+
+
+def files_holding(folder: Path, needle: bytes) -> list[Path]:
+    """The files under a file:// replica that hold `needle`, read as Litestream wrote
+    them (every page of every LTX file uncompressed) and as plain bytes for any other."""
+    found = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        if path.suffix == ".ltx":
+            held = any(needle in page for page in ltx_pages(path))
+        else:
+            held = needle in path.read_bytes()
+        if held:
+            found.append(path)
+    return found
