@@ -7,6 +7,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Two stamps: `make run` installs what the service and the site need, nothing more;
+# the tests, lint and benchmarks add the test extras (pytest, Playwright, ruff, ...).
+RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
@@ -15,8 +18,12 @@ export NO_MKDOCS_2_WARNING := 1
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
@@ -38,7 +45,7 @@ $(NODE_STAMP): package.json package-lock.json
 	$(MAKE) node
 	npm ci --ignore-scripts --no-audit --no-fund
 
-build: $(STAMP) $(NODE_STAMP)
+build: $(RUN_STAMP) $(NODE_STAMP)
 	$(BIN)/mkdocs build --strict
 
 run: build
@@ -73,16 +80,16 @@ wrk:
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
 		else echo "wrk is missing: sudo apt-get install wrk" >&2; exit 1; fi; }
 
-bench-service: build wrk
+bench-service: build $(STAMP) wrk
 	$(BIN)/python bench/service.py
 
 bench-site: $(STAMP) browser
 	$(BIN)/python bench/site.py
 
-soak: build
+soak: build $(STAMP)
 	$(BIN)/python bench/soak.py
 
-bench-desk: build
+bench-desk: build $(STAMP)
 	$(BIN)/python bench/desk.py
 
 bench: bench-service bench-site bench-desk soak
