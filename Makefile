@@ -96,7 +96,7 @@ bench: bench-service bench-site bench-desk soak
 
 # A lost server rehearsed: moto's S3 on 127.0.0.1, the service under Litestream, posts,
 # SIGKILL of every process, database and log deleted, `forms-service restore`, start again.
-backup-drill: build
+backup-drill: build $(STAMP)
 	$(BIN)/python -m tests.operations.drill
 
 clean:
