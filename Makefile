@@ -13,7 +13,7 @@ RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: run check test build lint backup-drill bench bench-service bench-site bench-desk soak clean browser node wrk
+.PHONY: run check test build lint backup-drill caddy bench bench-service bench-site bench-desk soak clean browser node wrk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,21 @@ browser:
 		     "Install it with: sudo apt-get install chromium"; \
 	fi
 
+# Debian's caddy for the reverse-proxy tests (tests/operations/test_caddy.py), installed
+# as chromium is; apt's package starts a caddy service on port 80, stopped at once.
+caddy:
+	@if command -v caddy >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's caddy for the reverse-proxy tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy >/dev/null; \
+		if command -v systemctl >/dev/null 2>&1; then systemctl disable --now caddy >/dev/null 2>&1 || true; fi; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "caddy is missing and cannot be installed (not root): failing under CI" >&2; exit 1; \
+	else \
+		echo "caddy is missing and we are not root: reverse-proxy tests will be skipped." \
+		     "Install it with: sudo apt-get install caddy"; \
+	fi
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -71,7 +86,7 @@ lint: $(STAMP)
 check: lint
 	$(BIN)/python -m pytest -q tests/unit
 
-test: $(STAMP) $(NODE_STAMP) browser lint
+test: $(STAMP) $(NODE_STAMP) browser caddy lint
 	$(BIN)/python tools/translations.py
 	$(BIN)/python -m pytest
 

@@ -5,6 +5,7 @@ runs it, and a reader of the files Litestream writes to a replica."""
 from __future__ import annotations
 
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import lz4.block
+import pytest
 
 from ..support import ROOT, Service, free_port, wait_until
 
@@ -31,6 +33,18 @@ def without_ca_bundle(env: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if k != "AWS_CA_BUNDLE"}
 
 
+def _answering(proc: subprocess.Popen[bytes] | None, url: str, log_path: Path) -> bool:
+    """Whether a server started for a test answers HTTP yet; its log, if it has exited."""
+    assert proc is not None
+    if proc.poll() is not None:
+        raise AssertionError(f"{proc.args[0]} exited:\n{log_path.read_text()}")
+    try:
+        httpx.get(url, timeout=1)
+        return True
+    except httpx.HTTPError:
+        return False
+
+
 class MotoS3:
     """moto's S3 server (`moto_server`, from PyPI) on a loopback port, with one bucket."""
 
@@ -47,19 +61,9 @@ class MotoS3:
             stdout=self.log_path.open("ab"),
             stderr=subprocess.STDOUT,
         )
-        wait_until(self._up, 30, "moto's S3 server to answer")
+        wait_until(lambda: _answering(self.proc, self.endpoint, self.log_path), 30, "moto")
         httpx.put(f"{self.endpoint}/{BUCKET}", timeout=5).raise_for_status()
         return self
-
-    def _up(self) -> bool:
-        assert self.proc is not None
-        if self.proc.poll() is not None:
-            raise AssertionError(f"moto_server exited:\n{self.log_path.read_text()}")
-        try:
-            httpx.get(self.endpoint, timeout=1)
-            return True
-        except httpx.HTTPError:
-            return False
 
     def replica_url(self, path: str) -> str:
         return f"s3://{BUCKET}/{path}?endpoint={self.endpoint}&region=us-east-1"
@@ -151,3 +155,64 @@ def files_holding(folder: Path, needle: bytes) -> list[Path]:
         if held:
             found.append(path)
     return found
+
+
+CADDYFILE = ROOT / "deploy" / "Caddyfile"
+
+
+def require_caddy() -> None:
+    """Skip where Debian's caddy is missing, except in CI, where that is a failure."""
+    if shutil.which("caddy"):
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail("caddy is missing; `make test` installs it as root")
+    pytest.skip("caddy is not installed (run `make test` as root to install it)")
+
+
+class Caddy:
+    """Debian's caddy with deploy/Caddyfile on a loopback port, the service's name given
+    as http:// (no certificate on loopback), its admin API off, its header timeout
+    `header_timeout` so that a test need not wait the deployed 10 s."""
+
+    def __init__(self, workdir: Path, name: str, service_port: int, header_timeout: str) -> None:
+        self.port = free_port()
+        self.name = name
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = workdir / f"caddy-{self.port}.log"
+        self.env = {
+            **os.environ,
+            "HOME": str(workdir),
+            "XDG_DATA_HOME": str(workdir / "caddy-data"),
+            "XDG_CONFIG_HOME": str(workdir / "caddy-config"),
+            "FORMS_SERVICE_NAME": f"http://{name}:{self.port}",
+            "FORMS_PORT": str(service_port),
+            "CADDY_ADMIN": "off",
+            "CADDY_HEADER_TIMEOUT": header_timeout,
+        }
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Caddy:
+        self.proc = subprocess.Popen(
+            ["caddy", "run", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
+            env=self.env,
+            stdout=self.log_path.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        wait_until(lambda: _answering(self.proc, self.url, self.log_path), 20, "caddy")
+        return self
+
+    def client(self, source: str, name: str | None = None) -> httpx.Client:
+        """A client connecting from `source` (any 127.x.y.z is this machine), asking for
+        `name` (the service's own by default)."""
+        return httpx.Client(
+            base_url=self.url,
+            headers={"Host": name or self.name},
+            transport=httpx.HTTPTransport(local_address=source),
+            timeout=10,
+        )
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None

@@ -138,6 +138,7 @@ def test_readiness_says_when_the_replica_stops_taking_copies(
     proxied = httpx.get(f"{replicated.url}/api/readyz", headers={"X-Forwarded-For": "192.0.2.7"})
     assert proxied.json() == {"status": "unavailable"}
     assert "not ready: replication is" in replicated.log()
+    replicated.kill_group()  # a clean stop would wait for Litestream's last copy, in vain
 
 
 def _references(database: Path) -> set[str]:
