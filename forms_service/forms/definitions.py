@@ -222,7 +222,10 @@ VOLUNTEER = Form(
             choices=(
                 ("none", W("None", es="Ninguna")),
                 ("student", W("Student", es="Estudiante")),
-                ("paralegal", W("Certified paralegal", es="Asistente legal certificado")),
+                (
+                    "paralegal",
+                    W("Certified paralegal", es="Asistente legal certificado o certificada"),
+                ),
                 ("attorney", W("Attorney", es="Abogado o abogada")),
             ),
         ),

@@ -126,7 +126,7 @@ def validate(form: Form, posted: MultiDict, lang: str = LANGUAGES[0]) -> Result:
             continue
         if clean in ("", []):
             if f.required:
-                message = f.required_message or REQUIRED.format(label=f.label.lower())
+                message = f.required_message or REQUIRED.format(label=f.label.in_sentence())
                 result.errors[f.name] = say(message, lang)
             continue
         result.data[f.name] = clean
@@ -234,14 +234,14 @@ def _check_number(f: Field, values: list[str]) -> str:
 def _check_radio(f: Field, values: list[str]) -> str:
     value = _single(f, values)
     if value and value not in f.labels:
-        raise ValueError(ONE_OPTION.format(label=f.label.lower()))
+        raise ValueError(ONE_OPTION.format(label=f.label.in_sentence()))
     return value
 
 
 def _check_checkboxes(f: Field, values: list[str]) -> list[str]:
     unknown = [v for v in values if v not in f.labels]
     if unknown:
-        raise ValueError(LISTED_OPTIONS.format(label=f.label.lower()))
+        raise ValueError(LISTED_OPTIONS.format(label=f.label.in_sentence()))
     return [value for value, _ in f.choices if value in values]
 
 

@@ -41,8 +41,11 @@ class Words(str):
             **{lang: filled(text, lang) for lang, text in self.translations.items()},
         )
 
-    def lower(self) -> Words:
-        return Words(str(self).lower(), **{k: v.lower() for k, v in self.translations.items()})
+    def in_sentence(self) -> Words:
+        """A label as a message names it: in lower case inside an English sentence ("Enter
+        your name"); as written in the other languages, which quote it (Completa “Tu
+        nombre”), so its first letter stays a capital."""
+        return Words(str(self).lower(), **self.translations)
 
 
 HOTLINE = Words(

@@ -157,11 +157,51 @@ def test_the_spanish_search_speaks_as_the_site_does(site_dir: Path, site_pages):
     assert '"search.result.placeholder": "Type to start searching"' in english
 
 
-def test_spanish_pages_say_the_blog_is_in_english(site_dir: Path, site_pages):
+ENGLISH_ONLY = re.compile(
+    r'<a [^>]*href="https://(?:www\.)?(?:techsafety\.org|ilo\.org)/[^"]*"[^>]*>.*?</a>(.*?)\.(?:\s|<)',
+    re.S,
+)
+"""A link to a site that is in English only, and what follows it up to the sentence's end."""
+
+
+def test_spanish_pages_say_the_blog_and_other_english_sites_are_in_english(
+    site_dir: Path, site_pages
+):
+    linked = []
     for path in spanish(site_pages):
         article = page_html(site_dir, path).partition('<article class="md-content__inner')[2]
         for sentence in re.findall(r"[^.]*href=\"/blog/\"[^.]*\.", article):
             assert "inglés" in sentence, (path, sentence)
+        for after in ENGLISH_ONLY.findall(article):
+            linked.append(path)
+            assert "en inglés" in after, (path, after)
+    assert {"/es/safety/", "/es/reintegration/"} <= set(linked)
+
+
+def test_the_spanish_edition_speaks_plainly_and_to_everyone(site_dir: Path, site_pages):
+    """One call to volunteer, "Hazte voluntario o voluntaria"; "asistente legal" for women
+    and men; Material's own words for the skip link and the footer in plain Spanish."""
+    masculine_only = re.compile(
+        r"\b(?:los|el|unos?)\s+asistentes?\s+legal|asistentes?\s+legal(?:es)?\s+certificados?"
+        r"(?!\s+o\s)",
+        re.I,
+    )
+    for path in spanish(site_pages):
+        page = page_html(site_dir, path)
+        for words in ("Hacerte voluntari", "Súmate", 'aria-label="Pie"', "Saltar a contenido"):
+            assert words not in page, (path, words)
+        assert masculine_only.search(page) is None, (path, masculine_only.search(page))
+        assert "Ir al contenido" in page, path
+    calls = {
+        "/es/": r'class="md-button[^"]*"[^>]*>Hazte voluntario o voluntaria</a>',
+        "/es/volunteer/": r"<h1[^>]*>Hazte voluntario o voluntaria</h1>",
+    }
+    for path, call in calls.items():
+        assert re.search(call, page_html(site_dir, path)), path
+    assert 'aria-label="Pie de página"' in page_html(site_dir, "/es/privacy/")
+    not_found = (site_dir / "es" / "404.html").read_text(encoding="utf-8")
+    assert "Hazte voluntario o voluntaria</a>" in not_found
+    assert "Asistente legal certificado o certificada" in page_html(site_dir, "/es/volunteer/")
 
 
 def test_every_spanish_page_has_a_no_store_rule_for_netlify(site_dir: Path, site_pages):
@@ -490,3 +530,20 @@ def test_the_coordinators_email_shows_the_language_first():
     assert ("Your name", "Lucía") in spanish
     assert VOLUNTEER.readable({"language": "en"})[0] == ("Wrote in", "English")
     assert VOLUNTEER.readable({"name": "Before"})[0][0] == "Your name"  # stored before this
+
+
+def test_a_quoted_label_keeps_its_capital_in_spanish(service: Service):
+    """Spanish quotes a label as the form shows it (Elige una de las opciones de “Quién
+    escribe”); English names it in lower case inside its sentence."""
+    bad = valid_contact(who="nadie", ways=["email", "fax"])
+    with service.client() as client:
+        spanish = client.post(SPANISH_CONTACT, data=bad, headers=JSON).json()["errors"]
+        english = client.post("/api/forms/contact", data=bad, headers=JSON).json()["errors"]
+    assert spanish == {
+        "who": "Elige una de las opciones de “Quién escribe”",
+        "ways": "Elige solo entre las opciones de “Cómo podemos comunicarnos contigo”",
+    }
+    assert english == {
+        "who": "Choose one of the options for who is writing",
+        "ways": "Choose only from the options listed for how we may reach you",
+    }
