@@ -44,7 +44,12 @@ def cmd_purge(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
             file=out,
         )
     if not log_emptied:
-        print("The database was busy: run purge again to clear its log.", file=sys.stderr)
+        print(
+            "The database's log could not be emptied now: a reader holds it (under Litestream"
+            " always; Litestream empties it at its next checkpoint, within a minute)."
+            " Without Litestream, run purge again.",
+            file=sys.stderr,
+        )
     return 0
 
 
