@@ -28,7 +28,7 @@ from tests.support import free_port, wait_until  # noqa: E402
 SERVER = """
 import sys, uvicorn
 from forms_service.web.http import bounded_protocol
-http = {"httptools": "httptools", "h11": "h11", "bounded": bounded_protocol(16384, 10.0)}
+http = {"httptools": "httptools", "h11": "h11", "bounded": bounded_protocol(16384, 10.0, 10.0)}
 uvicorn.run("bench.bare_app:app", port=int(sys.argv[2]), http=http[sys.argv[1]],
             log_level="warning", access_log=False)
 """

@@ -51,7 +51,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
         app,
         host=settings.host,
         port=settings.port,
-        http=bounded_protocol(settings.max_header_bytes, settings.header_timeout),
+        http=bounded_protocol(
+            settings.max_header_bytes, settings.header_timeout, settings.body_timeout
+        ),
         access_log=False,
         server_header=False,
         proxy_headers=False,

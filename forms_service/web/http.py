@@ -1,14 +1,19 @@
-"""uvicorn's HTTP protocol (httptools) with a cap on request-header size and time.
+"""uvicorn's HTTP protocol (httptools) with a cap on request-header size and time, and
+a time limit on every request's body.
 
 uvicorn bounds neither with httptools: a client may send headers one byte at a
 time for ever, or an endless header line, each holding a connection and memory.
 Here the request line and headers must arrive within FORMS_HEADER_TIMEOUT of the
-connection opening (or, on a kept-alive connection, of the first read of the next
-request's headers that leaves them incomplete) and within FORMS_MAX_HEADER_BYTES, or
-the client gets a 408 or 431 and the connection closes. At most one read past the cap
-is ever held: each read is counted, up to the blank line that ends the headers, before
-it is parsed, so headers that arrive in one read are bounded too. Headers that arrive
-whole in one read, the usual case, start no timer.
+connection opening (or, on a kept-alive connection, of the first byte after the
+previous request, blank lines included: uvicorn's keep-alive timer stops at any byte)
+and within FORMS_MAX_HEADER_BYTES, or the client gets a 408 or 431 and the connection
+closes. At most one read past the cap is ever held: each read is counted, up to the
+blank line that ends the headers, before it is parsed, so headers that arrive in one
+read are bounded too; and the parser's own count holds a request pipelined behind
+another in the same read to the cap (it never reaches the app; the 431 follows the
+answer to the one before). A body must arrive whole within FORMS_BODY_TIMEOUT (and a
+second of grace) of its headers, whether or not the app reads it: a page or a 404
+answers without reading, and uvicorn would take a trickle of body for ever.
 
 The 408 and 431 speak the language of the page the request came from (`?lang=es` in
 its target, as the form posts), read from the first bytes of the request kept for
@@ -29,6 +34,8 @@ from ..forms.words import HOTLINE, Words, language, say
 
 log = logging.getLogger("forms_service.http")
 
+BODY_GRACE = 1.0
+"""Seconds the protocol's body clock runs past FORMS_BODY_TIMEOUT (see bounded_protocol)."""
 HEAD_BYTES = 1024
 """How much of a request's start is kept to find its language: the request line of a
 form's post (`POST /api/forms/contact?lang=es HTTP/1.1`) is far shorter."""
@@ -64,41 +71,78 @@ def language_of_head(head: bytes) -> str:
 
 
 class BoundedHeaders(HttpToolsProtocol):
-    """Set `max_header_bytes` and `header_timeout` on a subclass: see `bounded_protocol`."""
+    """Set the limits on a subclass: see `bounded_protocol`."""
 
     max_header_bytes = 16 * 1024
     header_timeout = 10.0
+    body_timeout = 10.0 + BODY_GRACE
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._in_headers = False
         self._between_requests = True
-        self._header_bytes = 0
+        self._header_bytes = 0  # of the request in hand, counted before parsing
+        self._parsed_bytes = 0  # of the request in hand, as the parser reports them
         self._head = b""
+        self._refusal: int | None = None  # to answer once the answer under way is sent
         self._header_clock: asyncio.TimerHandle | None = None
+        self._body_clock: asyncio.TimerHandle | None = None
         self._start_header_clock()  # a connection that sends nothing is bounded too
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_header_clock()
+        self._stop_body_clock()
         super().connection_lost(exc)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._in_headers = True
         self._between_requests = False
+        self._parsed_bytes = 0
+
+    def on_url(self, url: bytes) -> None:
+        self._parsed(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._parsed(len(name) + len(value) + 4)  # ": " and CRLF
+        super().on_header(name, value)
+
+    def _parsed(self, size: int) -> None:
+        """Count what the parser found: a request pipelined behind another in one read
+        escapes the count made before parsing, which stops at the first blank line."""
+        self._parsed_bytes += size
+        if self._parsed_bytes > self.max_header_bytes and self._refusal is None:
+            self._refusal = 431
 
     def on_headers_complete(self) -> None:
         self._in_headers = False
         self._stop_header_clock()
-        super().on_headers_complete()
+        if self._refusal is None:  # a refused request never reaches the app
+            super().on_headers_complete()
+            self._body_clock = self.loop.call_later(self.body_timeout, self._body_too_slow)
+
+    def on_body(self, body: bytes) -> None:
+        if self._refusal is None:
+            super().on_body(body)
 
     def on_message_complete(self) -> None:
+        self._stop_body_clock()
+        if self._refusal is not None:
+            return
         super().on_message_complete()
         self._between_requests = True
         self._header_bytes = 0
         self._head = b""
 
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self._refusal is not None and not self.pipeline:
+            self._refuse(self._refusal)
+
     def data_received(self, data: bytes) -> None:
+        if self._refusal is not None:
+            return  # refused: nothing more is read
         if self._between_requests or self._in_headers:
             if len(self._head) < HEAD_BYTES:
                 self._head += data[: HEAD_BYTES - len(self._head)]
@@ -107,23 +151,48 @@ class BoundedHeaders(HttpToolsProtocol):
             if self._header_bytes > self.max_header_bytes:
                 self._refuse(431)
                 return
+            # Even blank lines between requests start the next one's clock: uvicorn's
+            # keep-alive timer stops at any byte, so nothing else would end the wait.
+            if self._header_clock is None:
+                self._start_header_clock()
         super().data_received(data)
-        if not self._in_headers or self.transport.is_closing():
-            return  # the usual case: the headers came whole in this read, no timer needed
-        if self._header_clock is None:
-            self._start_header_clock()
+        if self._refusal is not None:
+            self.flow.pause_reading()
+            if self.cycle is None or self.cycle.response_complete:
+                self._refuse(self._refusal)  # else once the answer under way is sent
 
     def _start_header_clock(self) -> None:
-        self._header_clock = self.loop.call_later(self.header_timeout, self._refuse, 408)
+        self._header_clock = self.loop.call_later(self.header_timeout, self._headers_too_slow)
 
     def _stop_header_clock(self) -> None:
         if self._header_clock is not None:
             self._header_clock.cancel()
             self._header_clock = None
 
+    def _stop_body_clock(self) -> None:
+        if self._body_clock is not None:
+            self._body_clock.cancel()
+            self._body_clock = None
+
+    def _headers_too_slow(self) -> None:
+        """408, unless our own answer to the previous request is still being written: the
+        client is waiting on us then, and its next request's clock starts again."""
+        self._header_clock = None
+        if self.cycle is not None and not self.cycle.response_complete:
+            self._start_header_clock()
+            return
+        self._refuse(408)
+
+    def _body_too_slow(self) -> None:
+        """The body did not arrive in time, whether or not the app reads it: a route that
+        answers without reading (a page, a 404) would otherwise be fed a trickle for ever."""
+        self._body_clock = None
+        self._refuse(408)
+
     def _refuse(self, status: int) -> None:
         """Answer with `status` and close; a response already under way is just cut off."""
         self._stop_header_clock()
+        self._stop_body_clock()
         if self.transport.is_closing():
             return
         status_line, reason, words = REFUSALS[status]
@@ -143,10 +212,18 @@ class BoundedHeaders(HttpToolsProtocol):
         self.transport.close()
 
 
-def bounded_protocol(max_header_bytes: int, header_timeout: float) -> type[BoundedHeaders]:
-    """The protocol class for uvicorn.Config(http=...), with these limits."""
+def bounded_protocol(
+    max_header_bytes: int, header_timeout: float, body_timeout: float
+) -> type[BoundedHeaders]:
+    """The protocol class for uvicorn.Config(http=...), with these limits. The body's clock
+    at this level runs a little longer than FORMS_BODY_TIMEOUT, so that a form being read
+    gets the app's own 408 page first."""
     return type(
         "BoundedHeaders",
         (BoundedHeaders,),
-        {"max_header_bytes": max_header_bytes, "header_timeout": header_timeout},
+        {
+            "max_header_bytes": max_header_bytes,
+            "header_timeout": header_timeout,
+            "body_timeout": body_timeout + BODY_GRACE,
+        },
     )

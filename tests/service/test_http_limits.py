@@ -16,7 +16,12 @@ from .test_delivery import post
 
 @pytest.fixture
 def limited(start_service, smtp) -> Service:
-    return start_service(smtp.port, FORMS_HEADER_TIMEOUT="2", FORMS_MAX_HEADER_BYTES="16384")
+    return start_service(
+        smtp.port,
+        FORMS_HEADER_TIMEOUT="2",
+        FORMS_MAX_HEADER_BYTES="16384",
+        FORMS_BODY_TIMEOUT="1",
+    )
 
 
 def read_answer(sock: socket.socket) -> bytes:
@@ -139,3 +144,57 @@ def test_ordinary_requests_pass_on_a_kept_alive_connection(limited: Service):
         )
     assert r.status_code == 303
     post(limited)  # and the JSON path
+
+
+def fed_until_closed(sock: socket.socket, chunk: bytes, every: float, times: int) -> bytes:
+    """Send `chunk` every `every` seconds, at most `times` times, until the service closes
+    the connection; what it answered meanwhile."""
+    sock.settimeout(every)
+    answer = b""
+    for _ in range(times):
+        try:
+            sock.sendall(chunk)
+            received = sock.recv(65536)
+        except TimeoutError:
+            continue
+        except (BrokenPipeError, ConnectionResetError):
+            return answer
+        if not received:
+            return answer
+        answer += received
+    raise AssertionError(f"still open after {times * every:.0f} s: {answer[:200]!r}")
+
+
+def test_blank_lines_after_a_request_do_not_keep_the_connection_open(limited: Service):
+    """uvicorn's keep-alive timer stops at any byte: a CRLF every few seconds held a
+    connection for ever. They start the next request's header clock instead."""
+    with socket.create_connection(("127.0.0.1", limited.port), timeout=5) as sock:
+        sock.sendall(b"GET /api/healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        started = time.monotonic()
+        answer = fed_until_closed(sock, b"\r\n", 0.5, 20)
+    assert answer.startswith(b"HTTP/1.1 200 ") and b"HTTP/1.1 408 " in answer
+    assert time.monotonic() - started < 6
+
+
+@pytest.mark.parametrize("path", ["/api/healthz", "/no-such-page", "/desk/sign-in", "/"])
+def test_a_body_nobody_reads_cannot_be_trickled_in_for_ever(limited: Service, path: str):
+    """A page, a 404 or the desk's sign-in page answers without reading the body; the
+    body's time limit holds the connection to it all the same."""
+    with socket.create_connection(("127.0.0.1", limited.port), timeout=5) as sock:
+        sock.sendall(
+            b"GET %s HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" % path.encode()
+        )
+        started = time.monotonic()
+        answer = fed_until_closed(sock, b"x", 0.25, 40)
+    assert answer.startswith((b"HTTP/1.1 200 ", b"HTTP/1.1 404 "))
+    assert time.monotonic() - started < 5
+
+
+def test_a_request_pipelined_in_the_same_read_is_held_to_the_header_cap(limited: Service):
+    small = b"GET /api/healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    big = b"GET /api/healthz HTTP/1.1\r\nHost: x\r\n" + b"X-Big: %s\r\n" % (b"a" * 8000) * 15
+    with socket.create_connection(("127.0.0.1", limited.port), timeout=5) as sock:
+        sock.sendall(small + big + b"\r\n")
+        answer = read_answer(sock)
+    assert answer.startswith(b"HTTP/1.1 200 ") and answer.count(b"HTTP/1.1 200 ") == 1
+    assert b"HTTP/1.1 431 " in answer
