@@ -16,7 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 
 HEADERS_FILE = "_headers"
-SEARCH_INDEX = "search/search_index.json"
+SEARCH_INDEXES = ("search/search_index.json", "search.json")
+"""Where MkDocs (Material) and Zensical write a search index of every page's words."""
 NO_STORE = {"Cache-Control": "no-store"}
 
 BASE_POLICY = {
@@ -140,7 +141,9 @@ def no_store_paths(site_dir: Path) -> list[str]:
         paths.append(path)
     # each edition (the Spanish one under es/) has a search index of its own
     paths += [
-        "/" + p.relative_to(site_dir).as_posix() for p in sorted(site_dir.rglob(SEARCH_INDEX))
+        "/" + p.relative_to(site_dir).as_posix()
+        for name in SEARCH_INDEXES
+        for p in sorted(site_dir.rglob(name))
     ]
     return paths
 

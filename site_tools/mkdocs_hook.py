@@ -6,6 +6,7 @@ same steps with `python -m site_tools finish site/`. MkDocs runs them here, so
 one command: the launch guard before anything is written (a production build with
 stand-ins writes nothing), then, after the English build, the other editions built
 into their folders (`site/es/`), their titles checked and every page finished.
+It lives here, not in overrides/: Zensical copies the theme folder into the site whole.
 """
 
 from __future__ import annotations
