@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import email
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -27,6 +28,21 @@ from starlette.types import ASGIApp
 from forms_service.web.headers import ADMIN
 
 ROOT = Path(__file__).resolve().parent.parent
+SITE_SOURCES = ("mkdocs.yml", "mkdocs.es.yml", "netlify.toml", "docs", "overrides", "site_tools")
+"""What the site is built from (with node_modules, the web editor as npm ci left it)."""
+
+
+def copy_of_the_site(root: Path) -> Path:
+    """The site's sources copied to `root`, to change and build."""
+    for name in SITE_SOURCES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, root / name)
+        else:
+            root.mkdir(exist_ok=True)
+            shutil.copy(source, root / name)
+    (root / "node_modules").symlink_to(ROOT / "node_modules")  # the web editor, as npm ci left it
+    return root
 
 
 def public_html(site_dir: Path) -> list[Path]:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from site_tools.launch_guard import find_stand_ins, telling_titles
 
-from ..support import ROOT
+from ..support import ROOT, copy_of_the_site
 
-SITE_SOURCES = ("mkdocs.yml", "mkdocs.es.yml", "netlify.toml", "docs", "overrides")
 
 
 def build(root: Path, context: str | None, out: Path) -> subprocess.CompletedProcess[str]:
@@ -74,19 +72,6 @@ def test_preview_and_local_builds_list_stand_ins_and_go_on(tmp_path: Path):
         spanish = (out / "es" / "privacy" / "index.html").read_text()
         assert '<mark class="to-confirm">Por confirmar:</mark>' in spanish
         assert "[por confirmar]" not in spanish
-
-
-def copy_of_the_site(root: Path) -> Path:
-    """The site's sources copied to `root`, to change and build."""
-    for name in SITE_SOURCES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, root / name)
-        else:
-            root.mkdir(exist_ok=True)
-            shutil.copy(source, root / name)
-    (root / "node_modules").symlink_to(ROOT / "node_modules")  # the web editor, as npm ci left it
-    return root
 
 
 def test_production_build_passes_once_every_stand_in_is_replaced(tmp_path: Path):
