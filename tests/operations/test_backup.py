@@ -5,6 +5,8 @@ write over the live database, and a replica that stops taking copies."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -128,11 +130,7 @@ def test_readiness_says_when_the_replica_stops_taking_copies(
     s3.stop()  # the bucket is gone: nothing more reaches the replica
     _post(replicated, "Only on this server")
 
-    def behind() -> httpx.Response | None:
-        answer = httpx.get(f"{replicated.url}/api/readyz", timeout=30)
-        return answer if answer.status_code == 503 else None
-
-    answer = wait_until(behind, 40, "readiness to report the replica behind")
+    answer = wait_until(lambda: _not_ready(replicated), 40, "readiness to say it is behind")
     assert answer.json()["replication"] == "behind"
     assert answer.json()["replication_behind_seconds"] > 2
     proxied = httpx.get(f"{replicated.url}/api/readyz", headers={"X-Forwarded-For": "192.0.2.7"})
@@ -147,3 +145,22 @@ def _references(database: Path) -> set[str]:
         return {row[0] for row in conn.execute("SELECT reference FROM submissions")}
     finally:
         conn.close()
+
+
+def test_readiness_says_when_litestream_itself_has_stopped(
+    replicated: ReplicatedService,
+) -> None:
+    assert replicated.proc is not None
+    assert httpx.get(f"{replicated.url}/api/readyz").status_code == 200
+    wait_until(lambda: _replicated(replicated), 20, "the replica to hold all there is")
+    os.kill(replicated.proc.pid, signal.SIGKILL)  # Litestream alone: its child serves on
+    _post(replicated, "Never read by Litestream")
+
+    answer = wait_until(lambda: _not_ready(replicated), 40, "readiness to say it is behind")
+    assert answer.json()["replication"] == "behind"
+    replicated.kill_group()
+
+
+def _not_ready(service: ReplicatedService) -> httpx.Response | None:
+    answer = httpx.get(f"{service.url}/api/readyz", timeout=30)
+    return answer if answer.status_code == 503 else None
