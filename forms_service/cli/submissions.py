@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from ..desk.export import csv_document, when
+from ..desk.export import EVERY_FIELD, csv_document, when
 from ..forms.addresses import ascii_form, shown
-from ..forms.definitions import FORMS, VOLUNTEER
+from ..forms.definitions import FORMS
 from ..mail import emails, queue
 from ..settings import Settings
 from ..storage import overview, store
@@ -81,7 +81,7 @@ def cmd_show(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
 
 @command(
     "export",
-    "export all submissions as CSV",
+    "export all submissions as CSV, every form's fields, the form named on each row",
     arg("--csv", action="store_true", default=True, help="CSV (the default)"),
     arg("--output", "-o", help="write to this file instead of the screen"),
     arg("--force", action="store_true", help="replace an existing file"),
@@ -89,10 +89,13 @@ def cmd_show(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
 def cmd_export(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     rows = overview.submissions(connect(settings))
     text = csv_document(
-        VOLUNTEER.fields,
-        ["Reference", "Received (UTC)", "Email status"],
+        EVERY_FIELD,
+        ["Reference", "Received (UTC)", "Email status", "Form"],
         (
-            ([r["reference"], when(r["created_at"]), r["status"] or ""], json.loads(r["data"]))
+            (
+                [r["reference"], when(r["created_at"]), r["status"] or "", r["form"]],
+                json.loads(r["data"]),
+            )
             for r in reversed(rows)
         ),
     )

@@ -12,10 +12,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from ..forms.addresses import ascii_form
-from ..forms.definitions import Field
+from ..forms.definitions import FORMS, Field
 from ..mail.emails import inert
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EVERY_FIELD = list({f.name: f for form in FORMS.values() for f in form.fields}.values())
+"""The columns of every export, the desk's and the operators': each form's fields once, in
+form order, so a contact message keeps its ways back, whether a message may be left and
+its good and bad times, and a row of either form fits the same sheet. A `Form` column
+names each row's form."""
 
 
 def spreadsheet_safe(value: str) -> str:

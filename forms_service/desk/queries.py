@@ -307,4 +307,7 @@ def rows_for(
     with its offset, so a spreadsheet or a script reads it without knowing the zone."""
     for sub in submissions:
         received = clock.iso(clock.local(sub.created_at, timezone))
-        yield [sub.reference, received, STATUSES.get(sub.status, sub.status)], sub.data
+        yield (
+            [sub.reference, received, STATUSES.get(sub.status, sub.status), sub.form.slug],
+            sub.data,
+        )

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from ..desk import COORDINATOR, ask_for_link, csrf, link_from, sign_in, submit
-from ..support import Service, SmtpServer, text_part, wait_until
+from ..support import Service, SmtpServer, text_part, valid_contact, wait_until
 from .test_delivery import cli
 
 EVIL = "https://evil.example"
@@ -620,6 +620,44 @@ def test_the_list_names_only_a_reference_that_was_erased(desk: Service, smtp: Sm
         assert page.status_code == 200 and "was erased" not in page.text
         assert "555-0100" not in page.text and "FAKE-0001" not in page.text
     client.close()
+
+
+def test_both_exports_keep_a_contact_message_s_safety_instructions(
+    desk: Service, smtp: SmtpServer
+) -> None:
+    """Whoever follows up from the file reads "text only, never leave a message", whichever
+    export made it; both have the same columns, and each row names its form."""
+    submit(desk, name="Volunteer Row")
+    with desk.client() as client:
+        r = client.post(
+            "/api/forms/contact",
+            data=valid_contact(
+                ways=["text"],
+                email="",
+                phone="+1 555 0100",
+                leave_message="no",
+                good_times="weekday mornings",
+                bad_times="after 6pm",
+            ),
+            headers={"Accept": "application/json"},
+        )
+    assert r.status_code == 201, r.text
+    client = sign_in(desk, smtp)
+    desk_csv = client.post("/desk/export", data={"csrf": csrf(client)}).content.decode()
+    cli_csv = cli(desk, "export").stdout
+    client.close()
+    for text in (desk_csv, cli_csv):
+        rows = list(csv.DictReader(text.lstrip("\ufeff").splitlines()))
+        contact = next(row for row in rows if row["Form"] == "contact")
+        assert contact["ways"] == "text" and contact["phone"] == "'+1 555 0100"  # shown, never run
+        assert contact["leave_message"] == "no"
+        assert (contact["good_times"], contact["bad_times"]) == ("weekday mornings", "after 6pm")
+        assert [row["Form"] for row in rows if row["name"] == "Volunteer Row"] == ["volunteer"]
+    fields = [
+        next(csv.reader([text.lstrip("\ufeff").splitlines()[0]]))[4:]
+        for text in (desk_csv, cli_csv)
+    ]
+    assert fields[0] == fields[1] and "leave_message" in fields[0]
 
 
 def test_summary_emails_carry_none_of_the_submitted_values(desk: Service, smtp: SmtpServer) -> None:

@@ -35,9 +35,9 @@ def test_export_opens_cleanly_in_a_spreadsheet(service: Service, tmp_path):
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: spreadsheets read the accents right
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["Reference", "Received (UTC)", "Email status"]
+    assert rows[0][:5] == ["Reference", "Received (UTC)", "Email status", "Form", "name"]
     assert len(rows) == 3
-    names = [r[3] for r in rows[1:]]
+    names = [r[4] for r in rows[1:]]
     assert names[0].startswith("'=")  # a formula is shown, never run
     assert names[1] == "Élodie Ünïcode"
     assert 'Comma, "quotes"\nand lines' in rows[1]
