@@ -46,7 +46,10 @@ def submissions(conn: sqlite3.Connection, limit: int | None = None) -> list[sqli
 
 
 def find(conn: sqlite3.Connection, key: str) -> sqlite3.Row | None:
-    """A submission by reference (V-XXXXXXXX) or by numeric id."""
+    """A submission by reference (V-XXXXXXXX) or by numeric id; both are ASCII, so any
+    other key (`²`, which str.isdigit takes for a digit, or undecodable bytes) is none."""
+    if not key.isascii():
+        return None
     column = "id" if key.isdigit() else "reference"
     return conn.execute(
         f"""

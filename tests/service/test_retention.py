@@ -228,6 +228,8 @@ def test_an_existing_file_is_replaced_by_export_only_with_force(
         ("export", "-o", "{dir}"),
         ("export", "-o", "{dir}/missing/e.csv"),
         ("show", "99999999999999999999999"),
+        ("show", "²"),  # str.isdigit says it is a digit; int() refuses it
+        ("show", "\udcff"),  # a byte that is no UTF-8, as a shell passes it
         ("list", "--limit", "99999999999999999999999"),
         ("list", "--limit", "-1"),
         ("list", "--limit", "0"),
