@@ -114,7 +114,7 @@ def cmd_restore(settings: Settings, args: argparse.Namespace, out: TextIO) -> in
     try:
         replica.restore(settings.litestream_config, settings.database, partial, args.at)
         counts = replica.verify(partial)
-    except (replica.ReplicaError, sqlite3.DatabaseError) as exc:
+    except replica.ReplicaError as exc:
         _remove(partial)
         raise Refused(f"{exc}: nothing was restored.") from None
     os.chmod(partial, 0o600)

@@ -22,7 +22,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 LTX_NAME = re.compile(r"[0-9a-f]{16}-([0-9a-f]{16})\.ltx")
@@ -101,7 +101,7 @@ def behind_seconds(database: Path, replicated: int, now: float) -> float:
 def restore(config: Path, database: Path, output: Path, at: datetime | None) -> None:
     """The replica's newest copy of `database`, or its copy at `at`, written to `output`
     (which must not exist: Litestream's -force is never given)."""
-    when = ["-timestamp", at.strftime("%Y-%m-%dT%H:%M:%SZ")] if at else []
+    when = ["-timestamp", at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")] if at else []
     _run(
         ["restore", "-config", str(config), "-o", str(output), *when, str(database)],
         RESTORE_TIMEOUT,
@@ -110,10 +110,15 @@ def restore(config: Path, database: Path, output: Path, at: datetime | None) -> 
 
 def verify(path: Path) -> dict[str, int]:
     """The rows of each table of a restored copy, once SQLite has read every page of it
-    and found it whole (PRAGMA integrity_check); ReplicaError otherwise."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    and found it whole (PRAGMA integrity_check); ReplicaError otherwise. Opened immutable:
+    Litestream writes the whole database into the file, and a read-only WAL connection
+    would leave -wal and -shm files (readable by all) beside it."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
     try:
         problems = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+    except sqlite3.DatabaseError as exc:  # too damaged to even check
+        problems = [str(exc)]
+    try:
         if problems != ["ok"]:
             raise ReplicaError(f"the restored copy is damaged: {'; '.join(problems[:3])}")
         tables = [
