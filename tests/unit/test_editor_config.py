@@ -82,7 +82,7 @@ def test_new_blog_posts_get_our_front_matter():
     blog = next(c for c in config()["collections"] if c["name"] == "blog")
     assert blog["create"] is True and blog["folder"] == "docs/blog/posts"
     fields = {f["name"]: f for f in blog["fields"]}
-    assert list(fields) == ["title", "description", "date", "categories", "body"]
+    assert list(fields) == ["date", "title", "description", "categories", "body"]
     mkdocs = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     blog_plugin = next(p["blog"] for p in mkdocs["plugins"] if isinstance(p, dict) and "blog" in p)
     assert fields["categories"]["options"] == blog_plugin["categories_allowed"]
