@@ -84,6 +84,13 @@ PHONE = Words(
     "Enter a phone number using digits, spaces, +, - and brackets only",
     es="Escribe el teléfono solo con números, espacios, +, - y paréntesis",
 )
+PHONE_DIGITS = 7
+"""The fewest digits of a number someone can be called or texted at: a local number in
+North America without its area code; `+()-` or `12` reaches nobody."""
+SHORT_PHONE = Words(
+    "Enter the whole phone number, with at least {digits} digits",
+    es="Escribe el teléfono completo, con al menos {digits} dígitos",
+).format(digits=PHONE_DIGITS)
 WHOLE_NUMBER = Words(
     "Enter a whole number from {min} to {max}", es="Escribe un número entero del {min} al {max}"
 )
@@ -216,9 +223,13 @@ def _check_email(f: Field, values: list[str]) -> str:
 
 
 def _check_tel(f: Field, values: list[str]) -> str:
+    """A number someone could call: the signs people write in one, and enough digits
+    (a call or a text promised to a number that reaches nobody would never come)."""
     value = _clean_text(f, _single(f, values))
     if value and not all(ch.isdigit() or ch in " +-().x" for ch in value):
         raise ValueError(PHONE)
+    if value and sum(ch.isdecimal() for ch in value) < PHONE_DIGITS:
+        raise ValueError(SHORT_PHONE)
     return value
 
 

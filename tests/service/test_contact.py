@@ -99,12 +99,30 @@ def test_only_the_message_and_one_way_back_are_required(contact: Service):
     assert errors({"message": "Hi", "ways": ["call"]}) == {"phone"}
     assert errors({"message": "Hi", "ways": ["email"]}) == {"email"}
     # an acknowledgement needs an address, whatever the ways back
-    assert errors({"message": "Hi", "ways": ["text"], "phone": "555", "acknowledge": "yes"}) == {
-        "email"
-    }
+    assert errors(
+        {"message": "Hi", "ways": ["text"], "phone": "555 0100", "acknowledge": "yes"}
+    ) == {"email"}
     sent = post(contact, {"message": "Hi", "ways": ["text"], "phone": "555 0100"})
     assert sent.status_code == 201
     assert contact.rows("SELECT count(*) FROM submissions") == [(1,)]
+
+
+@pytest.mark.parametrize("phone", ["+()-", "12", "(55) 01-00", "x 123"])
+@pytest.mark.parametrize("way", ["call", "text"])
+def test_a_number_nobody_can_call_or_text_is_refused_in_both_languages(
+    contact: Service, way: str, phone: str
+):
+    """A call or a text promised to `+()-` would never come: the person is asked for the
+    whole number, in the language of their page, and nothing is stored."""
+    form = valid_contact(ways=[way], email="", phone=phone, message="Kept words")
+    r = post(contact, form)
+    assert r.status_code == 422
+    assert r.json()["errors"] == {"phone": "Enter the whole phone number, with at least 7 digits"}
+    with contact.client() as client:
+        page = client.post(API + "?lang=es", data=form)
+    assert page.status_code == 422 and "Kept words</textarea>" in page.text
+    assert "Escribe el teléfono completo, con al menos 7 dígitos" in page.text
+    assert contact.rows("SELECT count(*) FROM submissions") == [(0,)]
 
 
 def test_without_javascript_the_post_answers_with_pages(contact: Service):
@@ -236,12 +254,14 @@ def test_validation_needs_the_detail_for_each_way_back():
         "email": "Enter the email address we may write to",
         "phone": "Enter the phone number we may call",
     }
-    asked = validate(CONTACT, Posted(message="Hi", ways=["call"], phone="5", acknowledge="yes"))
+    asked = validate(
+        CONTACT, Posted(message="Hi", ways=["call"], phone="555 0100", acknowledge="yes")
+    )
     assert asked.errors == {  # for the acknowledgement only: no agreeing to be written to
         "email": "Enter the email address for the email saying we received your message"
     }
-    ok = validate(CONTACT, Posted(message=" Hi ", ways=["call"], phone="555", acknowledge=""))
-    assert ok.ok and ok.data == {"message": "Hi", "ways": ["call"], "phone": "555"}
+    ok = validate(CONTACT, Posted(message=" Hi ", ways=["call"], phone="555 0100", acknowledge=""))
+    assert ok.ok and ok.data == {"message": "Hi", "ways": ["call"], "phone": "555 0100"}
     assert not validate(CONTACT, Posted(message="Hi", ways=["fax"], phone="5")).ok
 
 
@@ -272,7 +292,9 @@ def test_the_built_contact_page_holds_the_form_and_true_words(site_dir):
 def test_who_is_writing_can_be_brought_back_to_saying_nothing():
     """A chosen radio cannot be unchosen: the last choice says nothing about the person,
     in both languages, and the desk reads it as such."""
-    posted = FormData([("message", "Hi"), ("ways", "call"), ("phone", "5"), ("who", "unsaid")])
+    posted = FormData(
+        [("message", "Hi"), ("ways", "call"), ("phone", "555 0100"), ("who", "unsaid")]
+    )
     result = validate(CONTACT, posted)
     assert result.ok and result.data["who"] == "unsaid"
     assert ("Who is writing", "I would rather not say") in CONTACT.readable(result.data)
