@@ -75,6 +75,13 @@ class MotoS3:
             self.proc = None
 
 
+def replicate_argv(config: Path) -> list[str]:
+    """The systemd unit's command line with this checkout's paths (tests/unit/test_deploy.py
+    holds the two together)."""
+    serve = f"{BIN / 'forms-service'} serve"
+    return [str(BIN / "litestream"), "replicate", "-config", str(config), "-exec", serve]
+
+
 class ReplicatedService(Service):
     """The service as the systemd unit runs it: `litestream replicate -config
     deploy/litestream.yml -exec "forms-service serve"`, in a process group of its own."""
@@ -105,8 +112,7 @@ class ReplicatedService(Service):
         self.config = config
 
     def argv(self) -> list[str]:
-        serve = f"{BIN / 'forms-service'} serve"
-        return [str(BIN / "litestream"), "replicate", "-config", str(self.config), "-exec", serve]
+        return replicate_argv(self.config)
 
     def operator(self, *args: str) -> subprocess.CompletedProcess[str]:
         """An operator's `forms-service` command, with the service's settings."""
@@ -187,6 +193,7 @@ class Caddy:
             "FORMS_SERVICE_NAME": f"http://{name}:{self.port}",
             "FORMS_PORT": str(service_port),
             "CADDY_ADMIN": "off",
+            "CADDY_BIND": "127.0.0.1",
             "CADDY_HEADER_TIMEOUT": header_timeout,
         }
         self.proc: subprocess.Popen[bytes] | None = None
