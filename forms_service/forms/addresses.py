@@ -50,6 +50,28 @@ def canonical(text: str) -> str:
     return (info.ascii_email or info.normalized).lower()
 
 
+DOTLESS = frozenset({"gmail.com", "googlemail.com"})
+"""Domains whose provider documents that dots in the name do not matter (Google: "Dots
+don't matter in Gmail addresses"; googlemail.com is the same inbox). Elsewhere a dot may
+name another person: `j.smith@` and `js.mith@` of a company are two people."""
+
+
+def inbox(text: str) -> str:
+    """The inbox an address reaches, so that one person counts once however they spell it:
+    the canonical form without a `+tag` (name+tag@ reaches name@ at Gmail, Outlook,
+    iCloud, Fastmail, Proton and most others) and, at Gmail alone, without dots in the
+    name. Text that is not an address is only lower-cased."""
+    try:
+        address = canonical(text)
+    except UnsafeAddress:
+        return text.strip().lower()
+    local, _, domain = address.rpartition("@")
+    local = local.split("+", 1)[0] or local
+    if domain in DOTLESS:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
+
+
 def ascii_form(text: str) -> str:
     """The address as Reply-To carries it (domain in punycode), or as given where it
     cannot go in a header (stored before a check existed)."""

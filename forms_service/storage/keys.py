@@ -14,6 +14,7 @@ import os
 import secrets
 from pathlib import Path
 
+from ..forms.addresses import inbox
 from .private import create_private
 
 
@@ -41,5 +42,6 @@ def service_key(database: Path) -> bytes:
 
 
 def address_hash(key: bytes, address: str) -> str:
-    """HMAC-SHA256 of the address, case-folded, as hex."""
-    return hmac.new(key, address.lower().encode(), hashlib.sha256).hexdigest()
+    """HMAC-SHA256 of the inbox the address reaches (addresses.inbox: any case, without a
+    +tag), as hex: 'one acknowledgement a day' counts inboxes, not spellings."""
+    return hmac.new(key, inbox(address).encode(), hashlib.sha256).hexdigest()

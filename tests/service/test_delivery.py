@@ -117,6 +117,32 @@ def test_acknowledgement_at_most_once_a_day_per_address(start_service, smtp):
     assert "Reply-To" not in ack
 
 
+def test_acknowledgement_at_most_once_a_day_per_inbox_however_it_is_spelt(start_service, smtp):
+    """name+tag@ and capitals reach the same inbox, and at Gmail dots do not matter: each
+    spelling is not a new chance to fill someone's inbox (or to tell a watcher twice)."""
+    service = start_service(smtp.port, FORMS_ACKNOWLEDGE="true")
+    spellings = [
+        "vol@example.com",
+        "Vol+forms@Example.COM",
+        "VOL+other@example.com",
+        "a.b.c@gmail.com",
+        "abc+x@gmail.com",
+        "A.bc@googlemail.com",
+        "v.ol@example.com",  # another person at a company: a dot may matter there
+    ]
+    for i, address in enumerate(spellings):
+        post(service, email=address, message=f"message {i}")
+    messages = smtp.inbox.wait_for(len(spellings) + 3)
+    time.sleep(0.5)
+    acks = [
+        m["To"]
+        for m in smtp.inbox.messages
+        if m["To"] != "coordinators@example.org, second@example.org"
+    ]
+    assert sorted(acks) == ["a.b.c@gmail.com", "v.ol@example.com", "vol@example.com"]
+    assert len(messages) == len(spellings) + 3
+
+
 def test_acknowledgement_is_off_by_default(service: Service, smtp: SmtpServer):
     post(service)
     smtp.inbox.wait_for(1)
