@@ -25,6 +25,9 @@ SYNC_SECONDS = 1.0
 MONITOR_SECONDS = 0.1
 """deploy/litestream.yml's sync and monitor intervals: a commit is on the replica at most
 their sum (plus one upload) after it was made."""
+UPLOAD_SECONDS = 0.3
+"""What the tests allow that one upload to moto on loopback: seen from 10 to 100 ms, more
+on a machine shared with other jobs, where Litestream may also wait for a core."""
 
 
 def without_ca_bundle(env: dict[str, str]) -> dict[str, str]:
