@@ -8,9 +8,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import editor_checks
 from .admin import EditorMissing
 from .finish import finish_site
-from .launch_guard import LaunchBlocked, check, check_titles
+from .launch_guard import LaunchBlocked, check, check_titles, is_production
 from .project import load, write_configs
 
 
@@ -29,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         if message := check(project):
+            print(message, file=sys.stderr)
+        findings = editor_checks.check_project(project)
+        if message := editor_checks.report(findings, is_production()):
             print(message, file=sys.stderr)
         check_titles(args.site, project)
         finish_site(args.site, project)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import admin, headers, landmarks, languages, markers, related
+from . import admin, editor_checks, headers, landmarks, languages, markers, related
 from .launch_guard import mark_to_confirm
 from .project import Project
 
@@ -36,8 +36,9 @@ def blog_posts(project: Project) -> dict[str, related.Post]:
 
 def finish_site(site: Path, project: Project) -> None:
     """Every page finished, then what is made from all of them: the one sitemap, the
-    web editor's files (raises admin.EditorMissing without them) and `_headers` (last:
-    its hashes and rules are of the files as they are served)."""
+    editors' checks on a page of their own (deploy previews only), the web editor's
+    files (raises admin.EditorMissing without them) and `_headers` (last: its hashes and
+    rules are of the files as they are served)."""
     posts = blog_posts(project)
     languages.share_assets(site, project)
     for file in sorted(site.rglob("*.html")):
@@ -47,5 +48,7 @@ def finish_site(site: Path, project: Project) -> None:
         if finished != page:
             file.write_text(finished, encoding="utf-8")
     languages.merge_sitemaps(site, project)
+    if editor_checks.is_deploy_preview():
+        editor_checks.write_page(site, editor_checks.check_project(project))
     admin.install(project.root, site)
     headers.write_headers(site)

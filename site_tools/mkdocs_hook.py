@@ -3,9 +3,10 @@
 Everything the site adds is plain Python on built files, so another engine runs the
 same steps with `python -m site_tools finish site/`. MkDocs runs them here, so
 `mkdocs build`, `mkdocs serve`, `make run` and Netlify still give the whole site with
-one command: the launch guard before anything is written (a production build with
-stand-ins writes nothing), then, after the English build, the other editions built
-into their folders (`site/es/`), their titles checked and every page finished.
+one command: the launch guard and the editors' checks before anything is written (a
+production build with stand-ins, or with a page an editor broke, writes nothing),
+then, after the English build, the other editions built into their folders
+(`site/es/`), their titles checked and every page finished.
 It lives here, not in overrides/: Zensical copies the theme folder into the site whole.
 """
 
@@ -19,9 +20,10 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
+from site_tools import editor_checks
 from site_tools.admin import EditorMissing
 from site_tools.finish import finish_site
-from site_tools.launch_guard import LaunchBlocked, check, check_titles
+from site_tools.launch_guard import LaunchBlocked, check, check_titles, is_production
 from site_tools.project import Project, load, write_configs
 
 log = logging.getLogger("mkdocs.hooks.site")
@@ -32,11 +34,15 @@ def _project(config: Any) -> Project:
 
 
 def on_config(config: Any, **kwargs: Any) -> Any:
+    project = _project(config)
     try:
-        message = check(_project(config))
+        messages = [
+            check(project),
+            editor_checks.report(editor_checks.check_project(project), is_production()),
+        ]
     except LaunchBlocked as blocked:
         raise Abort(str(blocked)) from None
-    if message:
+    for message in filter(None, messages):
         log.info(message)
     return config
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import email
 import os
+import re
 import shutil
 import signal
 import socket
@@ -43,6 +44,23 @@ def copy_of_the_site(root: Path) -> Path:
             shutil.copy(source, root / name)
     (root / "node_modules").symlink_to(ROOT / "node_modules")  # the web editor, as npm ci left it
     return root
+
+
+def replace_stand_ins(root: Path) -> None:
+    """A copy of the site as it will be at launch: every stand-in replaced."""
+    for path in [p for p in root.rglob("*") if p.is_file() and p.suffix in {".md", ".txt"}] + [
+        root / "mkdocs.yml",
+        root / "netlify.toml",
+        root / "docs" / "admin" / "config.yml",
+    ]:
+        text = path.read_text(encoding="utf-8")
+        text = text.replace("example.org", "themission.test")
+        text = text.replace("your-github-account/", "the-mission/")
+        text = re.sub(
+            r"https://www\.facebook\.com/\)", "https://www.facebook.com/TheMission)", text
+        )
+        text = re.sub(r"\[(?:to confirm|por confirmar)\]\s*", "", text)
+        path.write_text(text, encoding="utf-8")
 
 
 def public_html(site_dir: Path) -> list[Path]:

@@ -11,71 +11,16 @@ shallow one, a page whose history is cut off is reported as unknown, not as in s
 
 from __future__ import annotations
 
-import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-ENGLISH = Path("docs")
-SPANISH = ENGLISH / "es"
-
-
-@dataclass(frozen=True)
-class Behind:
-    spanish: str
-    english: str
-    why: str
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
-    ).stdout.strip()
-
-
-def _last_commit(repo: Path, path: Path) -> str:
-    return git(repo, "log", "-1", "--format=%H", "--", str(path))
-
-
-def _changed(repo: Path, path: Path) -> bool:
-    """True when the working copy differs from the last commit (or the file is untracked)."""
-    tracked = git(repo, "ls-files", "--", str(path))
-    return not tracked or bool(git(repo, "status", "--porcelain", "--", str(path)))
-
-
-def _shallow_boundaries(repo: Path) -> set[str]:
-    shallow = Path(git(repo, "rev-parse", "--git-path", "shallow"))
-    shallow = shallow if shallow.is_absolute() else repo / shallow
-    return set(shallow.read_text().split()) if shallow.is_file() else set()
-
-
-def pages_behind(repo: Path) -> list[Behind]:
-    """Every Spanish page whose English page changed after it, with the reason."""
-    boundaries = _shallow_boundaries(repo)
-    behind = []
-    for spanish in sorted((repo / SPANISH).rglob("*.md")):
-        es = spanish.relative_to(repo)
-        en = ENGLISH / es.relative_to(SPANISH)
-        if not (repo / en).is_file():
-            continue
-        es_commit = _last_commit(repo, es)
-        if _changed(repo, en) and not _changed(repo, es):
-            behind.append(Behind(str(es), str(en), "the English page has unsaved changes"))
-        elif not es_commit:
-            continue  # a new Spanish page, not committed yet: written from today's English
-        elif es_commit in boundaries:
-            behind.append(Behind(str(es), str(en), "unknown: the clone's history is cut off"))
-        elif later := int(git(repo, "rev-list", "--count", f"{es_commit}..HEAD", "--", str(en))):
-            why = f"the English page changed in {later} commit(s) since"
-            behind.append(Behind(str(es), str(en), why))
-    return behind
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+from site_tools.translations import is_checkout, pages_behind
 
 
 def main(argv: list[str]) -> int:
     repo = Path(argv[1] if len(argv) > 1 else ".").resolve()
-    try:
-        git(repo, "rev-parse", "--git-dir")
-    except (subprocess.CalledProcessError, FileNotFoundError):
+    if not is_checkout(repo):
         print("warning: not a git checkout, so Spanish pages cannot be compared with English")
         return 0
     behind = pages_behind(repo)

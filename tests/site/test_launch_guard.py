@@ -10,7 +10,7 @@ from pathlib import Path
 
 from site_tools.launch_guard import find_stand_ins, telling_titles
 
-from ..support import ROOT, copy_of_the_site
+from ..support import ROOT, copy_of_the_site, replace_stand_ins
 
 
 
@@ -76,19 +76,7 @@ def test_preview_and_local_builds_list_stand_ins_and_go_on(tmp_path: Path):
 
 def test_production_build_passes_once_every_stand_in_is_replaced(tmp_path: Path):
     root = copy_of_the_site(tmp_path / "repo")
-    for path in [p for p in root.rglob("*") if p.is_file() and p.suffix in {".md", ".txt"}] + [
-        root / "mkdocs.yml",
-        root / "netlify.toml",
-        root / "docs" / "admin" / "config.yml",
-    ]:
-        text = path.read_text(encoding="utf-8")
-        text = text.replace("example.org", "themission.test")
-        text = text.replace("your-github-account/", "the-mission/")
-        text = re.sub(
-            r"https://www\.facebook\.com/\)", "https://www.facebook.com/TheMission)", text
-        )
-        text = re.sub(r"\[(?:to confirm|por confirmar)\]\s*", "", text)
-        path.write_text(text, encoding="utf-8")
+    replace_stand_ins(root)
     result = build(root, "production", tmp_path / "site")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Launch guard" not in result.stderr

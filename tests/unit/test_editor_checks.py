@@ -1,0 +1,97 @@
+"""The editors' checks: each problem named with its file, its line and what to do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from site_tools import editor_checks as checks
+from site_tools.launch_guard import LaunchBlocked
+
+from ..support import ROOT
+
+FRONT = "---\ntitle: A page\ndescription: One that tests the checks.\n---\n\n"
+
+
+def page(tmp_path: Path, name: str, body: str) -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(FRONT + body, encoding="utf-8")
+    return path
+
+
+def test_a_link_to_a_missing_page_or_heading_breaks_the_page(tmp_path: Path):
+    page(tmp_path, "other.md", "# Other\n\n## Where to start\n")
+    source = page(
+        tmp_path,
+        "page.md",
+        "# Page\n\nSee [this](other.md#where-to-start), [that](gone.md),\n"
+        "[there](other.md#nowhere) and [a site](https://www.weather.gov/).\n",
+    )
+    found = list(checks.check_links(source, "docs/page.md", source.read_text()))
+    assert [(f.line, f.breaks) for f in found] == [(8, True), (9, True)]
+    assert "gone.md" in str(found[0]) and str(found[0]).startswith("docs/page.md, line 8:")
+    assert "#nowhere" in str(found[1]) and "heading" in found[1].problem
+
+
+def test_an_image_without_alt_text_is_named_with_what_to_write():
+    text = FRONT + '![](photo.jpg)\n\n![A calm lake](lake.jpg)\n\n<img src="x.png">\n'
+    found = list(checks.check_images("docs/p.md", text))
+    assert [f.line for f in found] == [6, 10]
+    assert "Describe the image" in found[0].todo and not found[0].breaks
+
+
+def test_a_heading_that_skips_a_level_is_found_outside_code():
+    text = FRONT + "# Title\n\n### Skipped\n\n```\n##### not a heading\n```\n\n## Fine\n"
+    found = list(checks.check_headings("docs/p.md", text))
+    assert [(f.line, f.problem) for f in found] == [(8, "the heading jumps from level 1 to 3")]
+    assert "Use ##" in found[0].todo
+
+
+def test_an_admonition_without_indented_text_would_publish_empty():
+    text = FRONT + '!!! danger "Careful"\n\nNot indented.\n\n!!! note\n\n    Indented.\n'
+    found = list(checks.check_admonitions("docs/p.md", text))
+    assert [(f.line, f.breaks) for f in found] == [(6, True)]
+    assert "four spaces" in found[0].todo
+
+
+def test_a_volunteer_or_contact_page_without_its_form_line_is_found():
+    assert list(checks.check_form_line("docs/contact.md", "contact.md", FRONT + "Hi\n")) != []
+    found = list(checks.check_form_line("docs/es/volunteer/index.md", "volunteer/index.md", ""))
+    assert found[0].breaks and "<!-- volunteer-form -->" in found[0].todo
+    kept = FRONT + "Hi\n\n<!-- contact-form -->\n"
+    assert list(checks.check_form_line("docs/contact.md", "contact.md", kept)) == []
+
+
+def test_a_marker_to_confirm_is_listed_in_both_languages():
+    text = FRONT + "[to confirm] We reply within a week.\n\n[por confirmar] Respondemos.\n"
+    assert [f.line for f in checks.check_to_confirm("docs/p.md", text)] == [6, 8]
+
+
+def test_a_hard_page_read_first_is_warned_and_ours_are_not():
+    hard = FRONT + (
+        "The organization recommends comprehensive documentation of institutional"
+        " responsibilities regarding international collaboration and accountability.\n"
+    )
+    found = list(checks.check_reading("docs/get-help.md", "get-help.md", hard, "en"))
+    assert found and "Flesch-Kincaid" in found[0].problem and found[0].line == 1
+    duro = FRONT + (
+        "La organización recomienda documentación exhaustiva de responsabilidades"
+        " institucionales relativas a colaboraciones internacionales interdisciplinarias.\n"
+    )
+    found = list(checks.check_reading("docs/es/index.md", "index.md", duro, "es"))
+    assert found and "Fernández Huerta" in found[0].problem
+    for name in checks.FIRST_READ:
+        for folder, lang in (("docs", "en"), ("docs/es", "es")):
+            text = (ROOT / folder / name).read_text(encoding="utf-8")
+            assert list(checks.check_reading(name, name, text, lang)) == [], (folder, name)
+
+
+def test_a_production_build_stops_only_on_what_would_break_a_page():
+    warning = checks.Finding("docs/p.md", 3, "an image has no alt text", "Describe it.")
+    breaking = checks.Finding("docs/p.md", 9, "the link leads nowhere", "Fix it.", breaks=True)
+    assert "1 thing(s)" in checks.report([warning], production=True)
+    assert "2 thing(s)" in checks.report([warning, breaking], production=False)
+    with pytest.raises(LaunchBlocked, match=r"docs/p.md, line 9: the link leads nowhere"):
+        checks.report([warning, breaking], production=True)
