@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -48,7 +49,7 @@ class Project:
     @property
     def root_path(self) -> str:
         """The site's root as a link from any page gives it: "/" for a site at a domain."""
-        return "/" + self.site_url.split("://", 1)[-1].partition("/")[2]
+        return urlsplit(self.site_url).path or "/"
 
     def edition_of(self, relative: str) -> Edition:
         """The edition a built file belongs to, by its path under the site's root."""
