@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from ..forms import openapi
 from ..forms.definitions import FORMS, HONEYPOT, IDEMPOTENCY_KEY, Form
 from ..forms.validation import validate
-from ..forms.words import LANGUAGE_KEY, Words, in_edition
+from ..forms.words import LANGUAGE_KEY, Words, in_edition, say
 from ..settings import Settings
 from ..storage import keys, store, submissions
 from . import guard
@@ -73,7 +73,9 @@ async def submit(request: Request, form: Form) -> Response:
     try:
         place = guard.check(request, services.settings, services.limiter)
     except guard.Refusal as r:
-        return refusal(request, r.status, NOT_TAKEN, r.message, form, **r.headers)
+        if wants_json(request) or r.status not in KEEPS_WORDS:
+            return refusal(request, r.status, NOT_TAKEN, r.message, form, **r.headers)
+        return await refused_keeping_words(request, services, form, r)
     with place:
         return await receive(request, form, services, place)
 
@@ -125,16 +127,62 @@ async def receive(request: Request, form: Form, services: Services, place: guard
         )
         outcome = await services.committer.submit(submission)
     except (store.StoreUnavailable, OSError):
-        return refusal(request, 503, NOT_SAVED, NOT_SAVED_MESSAGE, form, **{"Retry-After": "120"})
+        retry = {"Retry-After": "120"}
+        return not_kept(
+            request, services, form, result.raw, 503, NOT_SAVED, NOT_SAVED_MESSAGE, retry
+        )
     if outcome.conflict:
         log.info("%s repeat with different answers: refused", outcome.reference)
-        return refusal(request, 409, ALREADY_SENT, ALREADY_SENT_MESSAGE, form)
+        return not_kept(
+            request, services, form, result.raw, 409, ALREADY_SENT, ALREADY_SENT_MESSAGE
+        )
     if not outcome.duplicate:
         place.keep()  # a repeat of a stored post was counted when it was first stored
     log.info(
         "%s %s", outcome.reference, "repeat, already stored" if outcome.duplicate else "stored"
     )
     return accepted(request, form, outcome.reference)
+
+
+KEEPS_WORDS = frozenset({403, 429})
+"""Refusals before the body is read that a person may meet with a form filled in (a
+browser that sends no Origin, a shared wifi over the limit): their form is read then,
+to be shown again with their words. The others (413, 415) have no form one could show."""
+
+
+async def refused_keeping_words(
+    request: Request, services: Services, form: Form, refused: guard.Refusal
+) -> Response:
+    """The form again, with the person's words and the refusal at the top, as for
+    mistakes: without JavaScript the page is all they have, and an empty form would
+    lose their message. The message page only when the body cannot be read."""
+    try:
+        posted = await read_form(request, services.settings)
+    except (BodyTooLarge, TimeoutError, HTTPException, ClientDisconnect):
+        return refusal(request, refused.status, NOT_TAKEN, refused.message, form, **refused.headers)
+    values = validate(form, posted, language_of(request)).raw
+    return not_kept(
+        request, services, form, values, refused.status, NOT_TAKEN, refused.message, refused.headers
+    )
+
+
+def not_kept(
+    request: Request,
+    services: Services,
+    form: Form,
+    values: dict[str, object],
+    status: int,
+    title: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A refusal of a form that was read: JSON for scripts; for people, the form again
+    with what they typed and the refusal at its top."""
+    if wants_json(request):
+        return refusal(request, status, title, message, form, **(headers or {}))
+    lang = language_of(request)
+    page = services.pages.form_refused(form, values, say(title, lang), say(message, lang), lang)
+    return HTMLResponse(page, status, headers=headers)
 
 
 def wants_acknowledgement(form: Form, data: dict[str, object], settings: Settings) -> bool:

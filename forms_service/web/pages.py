@@ -26,6 +26,7 @@ _CONFIG_PATH = re.compile(r'"(base|search)": "([^"]*)"')
 _ARTICLE = re.compile(r'(<article class="md-content__inner md-typeset">).*?(</article>)', re.S)
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 _SKIP = re.compile(r'(<a href=")#[^"]*(" class="md-skip">)')
+_TOC = re.compile(r"<nav\b[^>]*\bmd-nav--secondary\b[^>]*>.*?</nav>", re.S)
 
 HEADING_ID = "what-happened"
 """The message page's heading, where its "skip to content" link leads: the form page's
@@ -84,10 +85,27 @@ class Pages:
     def form_with_errors(
         self, form: Form, values: Mapping[str, object], errors: Mapping[str, str], lang: str
     ) -> str:
+        return self._form_page(form, render.form_html(form, values, errors, lang), lang)
+
+    def form_refused(
+        self, form: Form, values: Mapping[str, object], title: str, message: str, lang: str
+    ) -> str:
+        """The form with the person's words kept and why it was not taken at its top,
+        announced and focused as the summary of mistakes is."""
+        notice = (
+            f'<div class="vf-summary" id="vf-refused" tabindex="-1" role="alert"'
+            f' aria-labelledby="vf-refused-title" autofocus>\n'
+            f'<h2 id="vf-refused-title">{html.escape(title)}</h2>\n'
+            f"<p>{html.escape(message)}</p>\n</div>\n"
+        )
+        return self._form_page(form, notice + render.form_html(form, values, None, lang), lang)
+
+    def _form_page(self, form: Form, form_html: str, lang: str) -> str:
+        """The form's page with this form in place of the built one, titled as an error."""
         before, _, rest = self.shells[form.slug, lang].partition(render.START)
         _, _, after = rest.partition(render.END)
-        page = before + render.form_html(form, values, errors, lang) + after
         error = say(render.CHROME["error"], lang)
+        page = before + form_html + after
         return _TITLE.sub(lambda m: f"<title>{error} {m[1]}</title>", page, count=1)
 
     def message(self, form: Form, title: str, message: str, lang: str) -> str:
@@ -101,4 +119,5 @@ class Pages:
             lambda m: f"{m[1]}\n{body}\n{m[2]}", self.shells[form.slug, lang], count=1
         )
         page = _SKIP.sub(rf"\g<1>#{HEADING_ID}\g<2>", page, count=1)
+        page = _TOC.sub("", page)  # its links led to the form page's headings, gone here
         return _TITLE.sub(lambda m: f"<title>{html.escape(title)}</title>", page, count=1)

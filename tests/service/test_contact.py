@@ -125,6 +125,42 @@ def test_a_number_nobody_can_call_or_text_is_refused_in_both_languages(
     assert contact.rows("SELECT count(*) FROM submissions") == [(0,)]
 
 
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_without_javascript_a_refusal_shows_the_form_again_with_the_words_typed(
+    start_service, smtp: SmtpServer, lang: str
+):
+    """Over the rate limit (a shared wifi) or from a browser whose Origin is not ours, the
+    person's message is not lost: the form comes back holding it, the refusal on top."""
+    service = start_service(smtp.port, FORMS_RATE_LIMIT="1/hour")
+    action = API + ("?lang=es" if lang == "es" else "")
+    words = valid_contact(message="My own words, typed with care", good_times="Tuesday noon")
+    with service.client() as client:
+        assert client.post(action, data=valid_contact()).status_code == 303
+        limited = client.post(action, data=words)
+        foreign = client.post(action, data=words, headers={"Origin": "https://elsewhere.example"})
+    too_many = {"en": "Too many forms were sent", "es": "Se enviaron demasiados formularios"}
+    for page, status in ((limited, 429), (foreign, 403)):
+        assert page.status_code == status
+        assert "My own words, typed with care</textarea>" in page.text
+        assert 'value="Tuesday noon"' in page.text and 'id="contact-form"' in page.text
+        assert "<title>Error: " in page.text and 'id="vf-refused"' in page.text
+    assert too_many[lang] in limited.text
+    assert service.rows("SELECT count(*) FROM submissions") == [(1,)]
+
+
+def test_a_refusal_page_without_the_form_has_no_table_of_contents(contact: Service):
+    """A message page replaces the form page's article: the headings its table of
+    contents linked to are gone, so it is gone too."""
+    with contact.client() as client:
+        large = client.post(API, content=b"x" * 200_000, headers={"Content-Type": "text/plain"})
+        big = client.post(
+            API, data=valid_contact(message="m" * 100_000)
+        )  # over the body cap: nothing to show again
+    for page in (large, big):
+        assert page.status_code in (413, 415)
+        assert "md-nav--secondary" not in page.text and 'href="#email"' not in page.text
+
+
 def test_without_javascript_the_post_answers_with_pages(contact: Service):
     with contact.client() as client:
         sent = client.post(API, data=valid_contact())
