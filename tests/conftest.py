@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import ROOT, Service, SmtpServer, site_paths
+from .support import ROOT, InProcessService, Service, SmtpServer, site_paths
 
 
 @pytest.fixture(scope="session")
@@ -35,16 +35,20 @@ def smtp() -> Iterator[SmtpServer]:
 
 @pytest.fixture
 def start_service(tmp_path: Path, site_dir: Path) -> Iterator[Callable[..., Service]]:
-    """Start the service with extra FORMS_* settings; every one started is stopped after."""
+    """Start the service with extra FORMS_* settings; every one started is stopped after.
+    It runs inside the test's process unless the test is about the process itself:
+    `process=True`, or a command other than `serve` (such as the separate `worker`)."""
     started: list[Service] = []
 
     def start(
         smtp_port: int | None = None,
         workdir: Path | None = None,
         command: tuple[str, ...] = ("serve",),
+        process: bool = False,
         **env: str,
     ) -> Service:
-        service = Service(workdir or tmp_path, site_dir, smtp_port, command, **env).start()
+        kind = Service if process or command != ("serve",) else InProcessService
+        service = kind(workdir or tmp_path, site_dir, smtp_port, command, **env).start()
         started.append(service)
         return service
 

@@ -1,10 +1,12 @@
-"""Real parts on loopback for the tests: an SMTP server, the service under uvicorn."""
+"""Real parts on loopback for the tests: an SMTP server, the service under uvicorn, in a
+process of its own or in a thread of the test's process."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import email
+import logging
 import os
 import re
 import shutil
@@ -26,7 +28,11 @@ import uvicorn
 from aiosmtpd.controller import Controller
 from starlette.types import ASGIApp
 
+from forms_service.app import create_app
+from forms_service.cli import LOG_FORMAT
+from forms_service.settings import Settings
 from forms_service.web.headers import ADMIN
+from forms_service.web.http import server_config
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_SOURCES = ("mkdocs.yml", "mkdocs.es.yml", "netlify.toml", "docs", "overrides", "site_tools")
@@ -269,6 +275,11 @@ class Service:
         self.proc = None
         wait_until(lambda: not _group_alive(group), 10, "the killed process group to go")
 
+    def process(self) -> psutil.Process:
+        """The process serving: its memory and its writer process are looked at."""
+        assert self.proc is not None
+        return psutil.Process(self.proc.pid)
+
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
@@ -293,6 +304,79 @@ def _group_alive(group: int) -> bool:
         except ProcessLookupError:
             continue
     return False
+
+
+SERVICE_LOGGERS = ("forms_service", "uvicorn")
+"""The loggers whose lines `forms-service serve` writes to its log: the service's own and
+uvicorn's (a client error, a failed start)."""
+
+
+class InProcessService(Service):
+    """The same service with the same settings, built by `create_app` and served as
+    `forms-service serve` serves it (`server_config`), by uvicorn in a thread of the test's
+    own process: no interpreter start per test. Its writer process, SQLite file and SMTP
+    server stay real. For every test whose subject is not the process boundary itself
+    (signals, SIGKILL, a separate worker, two services on one database)."""
+
+    _server: uvicorn.Server | None = None
+    _thread: threading.Thread | None = None
+    _handler: logging.Handler | None = None
+
+    def start(self) -> InProcessService:
+        assert self.command == ("serve",), "a separate worker runs in its own process"
+        settings = Settings.from_env(self.env)
+        self._log_to_file(settings.log_level.upper())
+        config = server_config(create_app(settings), settings)
+        # asyncio's own loop: its child watcher hears a writer process die from any thread,
+        # where uvloop, outside the main thread, never does and the form would hang
+        config.loop = "asyncio"
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="service", daemon=True)
+        self._thread.start()
+        wait_until(lambda: self._server.started or not self._thread.is_alive(), 20, "uvicorn")
+        if not self._server.started:
+            raise AssertionError(f"service did not start:\n{self.log()}")
+        return self
+
+    def _log_to_file(self, level: str) -> None:
+        """The service's log lines into its own file, in the format `serve` writes."""
+        self._handler = logging.FileHandler(self.log_path, encoding="utf-8")
+        self._handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        for name in SERVICE_LOGGERS:
+            logging.getLogger(name).addHandler(self._handler)
+            logging.getLogger(name).setLevel(level)
+        # as `serve` does: python-multipart's warnings quote bytes of a broken body
+        logging.getLogger("python_multipart").setLevel(logging.ERROR)
+
+    def stop(self) -> None:
+        """As SIGTERM does: uvicorn shuts down and the lifespan stops what it started."""
+        if self._server is None or self._thread is None:
+            return
+        self._server.should_exit = True
+        self._thread.join(20)
+        assert not self._thread.is_alive(), f"service did not stop:\n{self.log()}"
+        self._server = None
+        if self._handler is not None:
+            for name in SERVICE_LOGGERS:
+                logging.getLogger(name).removeHandler(self._handler)
+            self._handler.close()
+
+    def kill(self) -> None:
+        raise AssertionError("only a service in its own process can be killed: process=True")
+
+    def process(self) -> psutil.Process:
+        return psutil.Process(os.getpid())
+
+
+def writer_of(service: Service) -> psutil.Process:
+    """The service's writer process, told apart from other services' by its database."""
+    (writer,) = [
+        child
+        for child in service.process().children()
+        if "forms_service.storage.writer" in child.cmdline()
+        and str(service.database) in child.cmdline()
+    ]
+    return writer
 
 
 def valid_form(**overrides: object) -> dict[str, object]:

@@ -14,11 +14,13 @@ from ..settings import Settings, SettingsError
 from . import running, submissions, database, sessions  # noqa: F401  # isort: skip
 from .base import COMMANDS, Refused
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
 
 def configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=LOG_FORMAT,
         stream=sys.stderr,
         force=True,
     )

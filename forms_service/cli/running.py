@@ -33,7 +33,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     import uvicorn
 
     from ..app import create_app
-    from ..web.http import bounded_protocol
+    from ..web.http import server_config
 
     app = create_app(settings, deliver=not args.no_worker)
     where = (
@@ -47,20 +47,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     )
     print(f"Submissions: {settings.database}. Emails: {where}. Press Ctrl-C to stop.", file=out)
     out.flush()
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        http=bounded_protocol(
-            settings.max_header_bytes, settings.header_timeout, settings.body_timeout
-        ),
-        access_log=False,
-        server_header=False,
-        proxy_headers=False,
-        log_config=None,
-        timeout_graceful_shutdown=5,
-    )
-    uvicorn.Server(config).run()
+    uvicorn.Server(server_config(app, settings)).run()
     return 0
 
 

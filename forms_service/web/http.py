@@ -28,9 +28,12 @@ import asyncio
 import logging
 from urllib.parse import parse_qs, urlsplit
 
+import uvicorn
+from starlette.types import ASGIApp
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from ..forms.words import HOTLINE, Words, language, say
+from ..settings import Settings
 
 log = logging.getLogger("forms_service.http")
 
@@ -226,4 +229,24 @@ def bounded_protocol(
             "header_timeout": header_timeout,
             "body_timeout": body_timeout + BODY_GRACE,
         },
+    )
+
+
+def server_config(app: ASGIApp, settings: Settings) -> uvicorn.Config:
+    """How `forms-service serve` runs the app under uvicorn, in one place so the tests that
+    serve the app inside their own process serve it exactly so: these header limits, no
+    Server header, no access log of uvicorn's own (ours leaves personal data out), the
+    client's address never taken from a header here (guard.py reads a trusted proxy's)."""
+    return uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        http=bounded_protocol(
+            settings.max_header_bytes, settings.header_timeout, settings.body_timeout
+        ),
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,
+        log_config=None,
+        timeout_graceful_shutdown=5,
     )

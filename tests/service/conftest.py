@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ..support import Service, SmtpServer
+from ..support import InProcessService, Service, SmtpServer
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def hostile(
 ) -> Iterator[Service]:
     """One service for a module of hostile requests: no rate limit or duplicate window in
     their way, and a short body time limit."""
-    service = Service(
+    service = InProcessService(
         tmp_path_factory.mktemp("hostile"),
         site_dir,
         smtp_module.port,

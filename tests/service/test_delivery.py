@@ -11,13 +11,21 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import psutil
 import pytest
 
 from forms_service.storage import schema
 
 from ..desk import sign_in
-from ..support import ROOT, Service, SmtpServer, html_part, text_part, valid_form, wait_until
+from ..support import (
+    ROOT,
+    Service,
+    SmtpServer,
+    html_part,
+    text_part,
+    valid_form,
+    wait_until,
+    writer_of,
+)
 
 API = "/api/forms/volunteer"
 JSON = {"Accept": "application/json"}
@@ -233,7 +241,7 @@ def test_a_stalled_server_times_out_and_the_next_submission_is_unaffected(
 def test_killed_right_after_accepting_loses_nothing(start_service, tmp_path):
     smtp = SmtpServer().start()
     smtp.inbox.stall_seconds = 0.3  # the kill lands while messages are being delivered
-    service = start_service(smtp.port, FORMS_SMTP_TIMEOUT="1")
+    service = start_service(smtp.port, FORMS_SMTP_TIMEOUT="1", process=True)
     references = {post(service, name=f"Volunteer {i}") for i in range(15)}
     service.kill()
     smtp.inbox.stall_seconds = 0
@@ -272,8 +280,8 @@ def test_delivery_keeps_going_while_submissions_keep_arriving(start_service, smt
 
 
 def test_two_processes_share_the_outbox_without_double_sending(start_service, smtp, tmp_path):
-    one = start_service(smtp.port)
-    two = start_service(smtp.port, workdir=tmp_path)  # same database file
+    one = start_service(smtp.port, process=True)
+    two = start_service(smtp.port, workdir=tmp_path, process=True)  # same database file
     references = [post(one if i % 2 else two, name=f"P{i}") for i in range(20)]
     smtp.inbox.wait_for(20, timeout=20)
     time.sleep(1)
@@ -285,24 +293,14 @@ def test_two_processes_share_the_outbox_without_double_sending(start_service, sm
 # ---------- the writer process ----------
 
 
-def writer_process(service: Service) -> psutil.Process:
-    assert service.proc is not None
-    (writer,) = [
-        child
-        for child in psutil.Process(service.proc.pid).children()
-        if "forms_service.storage.writer" in child.cmdline()
-    ]
-    return writer
-
-
 def test_the_form_keeps_working_after_its_writer_process_dies(service: Service, smtp):
     post(service, name="Before")
-    writer = writer_process(service)
+    writer = writer_of(service)
     writer.kill()
     writer.wait(5)
     time.sleep(0.2)  # the service hears of the death, as it would between two volunteers
     reference = post(service, name="After")
-    assert writer_process(service).pid != writer.pid
+    assert writer_of(service).pid != writer.pid
     assert service.rows("SELECT count(*) FROM submissions") == [(2,)]
     smtp.inbox.wait_for(2)
     assert any(reference in m["Subject"] for m in smtp.inbox.messages)
@@ -310,7 +308,7 @@ def test_the_form_keeps_working_after_its_writer_process_dies(service: Service, 
 
 def test_a_writer_that_dies_mid_batch_costs_a_503_never_a_hang(service: Service):
     post(service, name="Before")
-    writer = writer_process(service)
+    writer = writer_of(service)
     writer.suspend()  # the next batch waits in its input
     with service.client() as client, ThreadPoolExecutor(1) as pool:
         during = pool.submit(client.post, API, data=valid_form(name="During"), headers=JSON)
@@ -329,9 +327,9 @@ def test_a_writer_that_dies_mid_batch_costs_a_503_never_a_hang(service: Service)
 
 @pytest.mark.parametrize("ending", ["stop", "kill"])
 def test_the_writer_process_never_outlives_the_service(start_service, smtp, ending):
-    service = start_service(smtp.port)
+    service = start_service(smtp.port, process=True)
     post(service)
-    writer = writer_process(service)
+    writer = writer_of(service)
     getattr(service, ending)()  # SIGTERM, as systemd does; SIGKILL, as the OOM killer does
     writer.wait(10)
     assert not writer.is_running()

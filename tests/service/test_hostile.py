@@ -22,7 +22,6 @@ from email.policy import default
 from pathlib import Path
 
 import httpx
-import psutil
 import pytest
 from email_validator import validate_email
 from hypothesis import HealthCheck, given, settings
@@ -31,7 +30,15 @@ from hypothesis import strategies as st
 from forms_service.forms.definitions import FORMS, Form
 from forms_service.forms.validation import BIDI_CONTROLS, FILLERS, UNSEEN_CATEGORIES
 
-from ..support import VALID, Service, SmtpServer, html_part, text_part, valid_form, wait_until
+from ..support import (
+    VALID,
+    Service,
+    SmtpServer,
+    html_part,
+    text_part,
+    valid_form,
+    wait_until,
+)
 
 API = "/api/forms/volunteer"
 EVERY_FORM = [pytest.param(form, id=slug) for slug, form in FORMS.items()]
@@ -524,7 +531,7 @@ def test_slow_client_is_cut_off_while_others_are_served(hostile, smtp_module):
 
 
 def test_memory_stays_bounded_under_abuse(hostile):
-    process = psutil.Process(hostile.proc.pid)
+    process = hostile.process()
     before = process.memory_info().rss
 
     def chunks():

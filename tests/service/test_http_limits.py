@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import time
 
-import psutil
 import pytest
 
 from forms_service.web.http import language_of_head
@@ -35,7 +34,7 @@ def read_answer(sock: socket.socket) -> bytes:
 
 
 def test_headers_over_the_cap_get_431_and_the_connection_closes(limited: Service):
-    process = psutil.Process(limited.proc.pid)
+    process = limited.process()
     before = process.memory_info().rss
     sent = 0
     with socket.create_connection(("127.0.0.1", limited.port), timeout=5) as sock:

@@ -11,7 +11,6 @@ from email.policy import default
 from pathlib import Path
 
 import httpx
-import psutil
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -325,7 +324,7 @@ def test_a_hostile_mail_server_cannot_exhaust_the_service(start_service, mode):
     bad = BadSmtpServer(mode)
     try:
         service = start_service(bad.port, FORMS_SMTP_TIMEOUT="2")
-        process = psutil.Process(service.proc.pid)
+        process = service.process()
         reference = post(service)
         wait_until(lambda: bad.connections >= 1, what="a connection to the bad server")
         before = process.memory_info().rss
