@@ -306,9 +306,9 @@ def _group_alive(group: int) -> bool:
     return False
 
 
-SERVICE_LOGGERS = ("forms_service", "uvicorn")
+SERVICE_LOGGERS = ("forms_service", "uvicorn.error")
 """The loggers whose lines `forms-service serve` writes to its log: the service's own and
-uvicorn's (a client error, a failed start)."""
+uvicorn's errors (a client error, a failed start); never uvicorn's access log."""
 
 
 class InProcessService(Service):
