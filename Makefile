@@ -13,7 +13,7 @@ RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: run check test build lint backup-drill caddy bench bench-service bench-site bench-desk soak clean browser node wrk
+.PHONY: run check test clock build lint backup-drill caddy bench bench-service bench-site bench-desk soak clean browser node wrk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +89,16 @@ check: lint
 test: $(STAMP) $(NODE_STAMP) browser caddy lint
 	$(BIN)/python tools/translations.py
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory clock
+
+# No test depends on the hour, the day or the time zone: the unit tier and the service
+# tests that act on days (the desk's sessions and digest, retention, the daily purge) run
+# again with every process's wall clock starting 30 s before midnight UTC.
+CLOCK_TESTS := tests/unit tests/service/test_desk.py tests/service/test_retention.py \
+	tests/service/test_operations.py
+clock: $(STAMP)
+	$(BIN)/python tools/fake_clock.py '2026-12-03 23:59:30' -- \
+		$(BIN)/python -m pytest -q -p no:cacheprovider $(CLOCK_TESTS)
 
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { \

@@ -257,10 +257,12 @@ class Worker:
 
     def _beat(self) -> None:
         """Touch the heartbeat, 0600 like every file beside the database (one left 0644 by
-        an older version too)."""
+        an older version too), with the service's clock (store.now), the one readiness
+        compares it with, not the kernel's: one clock on both sides."""
         with contextlib.suppress(OSError):  # a read-only disk shows in readiness anyway
             touch_private(self._heartbeat)
-            os.utime(self._heartbeat)
+            now = store.now()
+            os.utime(self._heartbeat, (now, now))
 
     def _retry_or_give_up(
         self,

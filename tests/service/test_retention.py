@@ -106,6 +106,8 @@ def test_purge_removes_old_email_files(start_service):
     new = post(service, name="New one")
     wait_until(lambda: list(mail.glob(f"{new}*.eml")), what="the new email file")
     (mail / "tmpnew456.tmp").write_bytes(b"being written now")
+    now = time.time()  # the service's clock, as for the old files: not the disk's
+    os.utime(mail / "tmpnew456.tmp", (now, now))
     result = cli(service, "purge")
     assert "and 2 email file(s)" in result.stdout
     assert [p.name.split(".")[0] for p in mail.glob("*.eml")] == [new]

@@ -141,7 +141,7 @@ class Kept:
 def test_the_digest_says_nothing_on_a_quiet_day_and_speaks_once_otherwise(conn):
     settings = Settings(digest_hour=0)
     transport = Kept()
-    now = time.time()
+    now = datetime(2026, 12, 3, 9, tzinfo=UTC).timestamp()  # a minute later is the same day
     assert not digest.send_if_due(conn, settings, transport, now)
     assert transport.sent == []
     conn.execute("DELETE FROM digests")
