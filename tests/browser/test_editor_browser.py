@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +23,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from ..chromium import Guarded, csp_violations, new_guarded
-from ..support import ROOT, Service, wait_until
+from ..support import ROOT, Service, copy_of_the_site, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -165,14 +165,25 @@ def test_editing_in_the_local_repository_changes_only_the_word_changed(
     assert "<!-- more -->" in body
     assert [u for u in requests if not u.startswith(site_service.url + "/")] == []
     assert g.foreign == [] and csp_violations(page) == []
+    # Sign Out (EDITING.md, on a shared computer) leaves no sign-in in the browser's storage
+    assert page.evaluate("localStorage.getItem('sveltia-cms.user')") not in (None, "{}")
+    page.goto(f"{site_service.url}/admin/#/collections/pages")
+    page.get_by_role("button", name="Show Account Menu").click()
+    page.get_by_role("menuitem", name="Sign Out").click()
+    page.get_by_role("button", name="Work with Local Repository").wait_for()
+    assert page.evaluate("localStorage.getItem('sveltia-cms.user')") == "{}"
     g.context.close()
 
-    built = copy_of_sources(tmp_path / "repo", after)
+    built = copy_of_the_site(tmp_path / "repo")
+    for name, text in after.items():
+        (built / name).parent.mkdir(parents=True, exist_ok=True)
+        (built / name).write_text(text, encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet"],
         cwd=built,
         capture_output=True,
         text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
     assert result.returncode == 0, result.stderr
 
@@ -190,14 +201,3 @@ def differences(expected: dict[str, str], found: dict[str, str], names: list[str
         )
         for name in names
     )
-
-
-def copy_of_sources(root: Path, files: dict[str, str]) -> Path:
-    """The project's site sources with the editor's files in place of docs/ and configs."""
-    shutil.copytree(ROOT / "docs", root / "docs", ignore=shutil.ignore_patterns("*.md"))
-    shutil.copytree(ROOT / "overrides", root / "overrides")
-    (root / "node_modules").symlink_to(ROOT / "node_modules")
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text, encoding="utf-8")
-    return root
