@@ -6,8 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import admin, editor_checks, headers, landmarks, languages, markers, related
-from .launch_guard import mark_to_confirm
+from .launch_guard import mark_to_confirm_in_article
 from .project import Project
+
+
+def fill_in(html: str, lang: str) -> str:
+    """What editors' markers ask for, in `lang`: the forms and the service's settings in
+    words. On a page's content before an engine indexes it for search (MkDocs' hook), or
+    on the built page after (any engine)."""
+    html = markers.place_forms(html, lang)
+    html = markers.fill_email_details(html, lang)
+    return markers.fill_service_settings(html, lang)
 
 
 def finish_page(
@@ -16,10 +25,7 @@ def finish_page(
     """One built page (at `relative` under the site's root) with every step applied;
     each step does nothing a second time, so finishing twice changes nothing."""
     edition = project.edition_of(relative)
-    page = markers.place_forms(page, edition.lang)
-    page = markers.fill_email_details(page, edition.lang)
-    page = markers.fill_service_settings(page, edition.lang)
-    page = mark_to_confirm(page)
+    page = mark_to_confirm_in_article(fill_in(page, edition.lang))
     if post := posts.get(relative):
         page = related.add_related(page, post, list(posts.values()))
     page = languages.add_language_switch(page, site, project, relative)

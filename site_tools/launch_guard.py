@@ -168,7 +168,11 @@ def check_titles(site: Path, project: Project) -> None:
         )
 
 
-def mark_to_confirm(page: str) -> str:
-    """Each marker in the page's article shown highlighted, in the marker's language."""
-    statement = STAND_INS["a statement to confirm"]
-    return ARTICLE.sub(lambda a: statement.sub(lambda m: MARKERS[m[0].lower()], a[0]), page)
+def mark_to_confirm(html: str) -> str:
+    """Each marker shown highlighted, in the marker's language: for a page's content."""
+    return STAND_INS["a statement to confirm"].sub(lambda m: MARKERS[m[0].lower()], html)
+
+
+def mark_to_confirm_in_article(page: str) -> str:
+    """The same on a built page, in its article only (never in its title or head)."""
+    return ARTICLE.sub(lambda a: mark_to_confirm(a[0]), page)

@@ -22,19 +22,28 @@ from mkdocs.exceptions import Abort
 
 from site_tools import editor_checks
 from site_tools.admin import EditorMissing
-from site_tools.finish import finish_site
-from site_tools.launch_guard import LaunchBlocked, check, check_titles, is_production
+from site_tools.finish import fill_in, finish_site
+from site_tools.launch_guard import (
+    LaunchBlocked,
+    check,
+    check_titles,
+    is_production,
+    mark_to_confirm,
+)
 from site_tools.project import Project, load, write_configs
 
 log = logging.getLogger("mkdocs.hooks.site")
 
 
-def _project(config: Any) -> Project:
-    return load(Path(config.config_file_path).parent, config.site_url)
+def _first_edition(config: Any) -> Project | None:
+    """The project when `config` is its first edition's, which builds the others."""
+    project = load(Path(config.config_file_path).parent, config.site_url)
+    return project if config.theme["language"] == project.editions[0].lang else None
 
 
 def on_config(config: Any, **kwargs: Any) -> Any:
-    project = _project(config)
+    if not (project := _first_edition(config)):
+        return config
     try:
         messages = [
             check(project),
@@ -47,8 +56,13 @@ def on_config(config: Any, **kwargs: Any) -> Any:
     return config
 
 
+def on_page_content(html: str, config: Any, **kwargs: Any) -> str:
+    return mark_to_confirm(fill_in(html, config.theme["language"]))
+
+
 def on_post_build(config: Any, **kwargs: Any) -> None:
-    project = _project(config)
+    if not (project := _first_edition(config)):
+        return
     site = Path(config.site_dir)
     for path in write_configs(project):
         log.info("Wrote %s", path.name)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from forms_service.forms.definitions import FORMS
+from forms_service.settings import Settings
 from forms_service.web.headers import NO_STORE, read_header_rules
 from site_tools.languages import SWITCH_MARKER
 from site_tools.markers import EMAIL_DETAILS_MARKER, words
@@ -29,6 +30,9 @@ ENGINES = ("mkdocs", "zensical")
 EXPECTED_DIFFERENCES = {
     "search index": "Zensical writes its own index, search.json ({'items': ...}), where "
     "Material writes search/search_index.json; each gets its no-store rule",
+    "search index words": "Zensical runs no hook, so it indexes each page before the "
+    "finishing step fills in the days, the forms and the marks (its snippets read 'deleted "
+    "automatically days after'); MkDocs fills them in through its hook first",
     "search box": "each engine's own search (partials/search.html picks by the plugin's "
     "name): Material's form in the header, Zensical's button opening its own dialog; both "
     "dialogs named, and both find pages, store nothing and keep the words out of the address "
@@ -147,6 +151,14 @@ def search_indexes(site: Path) -> list[str]:
     return sorted(p.relative_to(site).as_posix() for p in site.rglob("*search*.json"))
 
 
+def indexed_words(site: Path) -> dict[str, bool]:
+    """Whether the search indexes hold what the site's steps fill in, as the pages show
+    it: the days a form is kept, the forms' words, the statements to confirm marked."""
+    text = " ".join(" ".join(p.read_text("utf-8").split()) for p in site.rglob("*search*.json"))
+    days = f"automatically {Settings().retention_days} days"
+    return {"days": days in text, "form": "Tu nombre" in text, "marks": "To confirm:" in text}
+
+
 def sitemap(site: Path) -> dict[str, list[tuple[str, str]]]:
     """Each address in the sitemap with its hreflang pairs (the order of the addresses
     is each engine's own)."""
@@ -160,6 +172,7 @@ def sitemap(site: Path) -> dict[str, list[tuple[str, str]]]:
 
 COMPARISONS: dict[str, Callable[[Path], object]] = {
     "search index": search_indexes,
+    "search index words": indexed_words,
     # the search box's options ("Search", "Buscar") are Material's form: see "search box"
     "interface words": lambda site: names_without(site, "Pages of posts", "Search", "Buscar"),
     "landmarks named apart": named_apart,
