@@ -5,8 +5,11 @@ same steps with `python -m site_tools finish site/`. MkDocs runs them here, so
 `mkdocs build`, `mkdocs serve`, `make run` and Netlify still give the whole site with
 one command: the launch guard and the editors' checks before anything is written (a
 production build with stand-ins, or with a page an editor broke, writes nothing),
-then, after the English build, the other editions built into their folders
-(`site/es/`), their titles checked and every page finished.
+each page's markers filled in before the search plugin indexes it (so the index holds
+the days, the forms' words and the marks as the page shows them), then, after the
+English build, the other editions built into their folders (`site/es/`), their titles
+checked and every page finished. The other editions' builds load this hook too, for
+their pages' markers; the English build alone guards and finishes.
 It lives here, not in overrides/: Zensical copies the theme folder into the site whole.
 """
 
