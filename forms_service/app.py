@@ -96,7 +96,8 @@ def routes(settings: Settings) -> list[BaseRoute]:
 async def running(services: Services, desk: Desk) -> AsyncIterator[None]:
     """What the app runs while it serves, each start paired with its stop: the stack
     stops them in reverse order on every path, delivery here or not, and if a start
-    fails. Stopping order: the watchdog, the desk's connection, the writer, delivery."""
+    fails. Stopping order: the watchdog, the rate limit's forgetting, the desk's
+    connection, the writer, delivery."""
     settings, worker = services.settings, services.worker
     try:
         await asyncio.to_thread(schema.prepare, settings.database)
@@ -109,6 +110,8 @@ async def running(services: Services, desk: Desk) -> AsyncIterator[None]:
         stack.push_async_callback(services.committer.stop)  # safe before or after a start
         await services.committer.start()
         stack.callback(desk.close)
+        forgetting = asyncio.create_task(services.limiter.keep_forgetting())
+        stack.callback(forgetting.cancel)
         if worker is not None:
             watchdog = asyncio.create_task(keep_delivering(worker, settings.poll_seconds))
             stack.callback(watchdog.cancel)

@@ -9,7 +9,8 @@ service's values in both places. `<!-- email-details -->` becomes what the
 coordinators' emails hold (FORMS_EMAIL_DETAILS: `summary`, the default, or `full`);
 `**<!-- retention-days --> days**` (and `contact-retention-days`) how long a form is
 kept (FORMS_RETENTION_DAYS, FORMS_CONTACT_RETENTION_DAYS); `<!-- address-kept -->`
-the words on the internet addresses the rate limit keeps (forms_service/web/guard.py).
+the words on the internet addresses the rate limit keeps and for how long
+(forms_service/web/guard.py, FORMS_RATE_LIMIT).
 Each in the language of the page's edition.
 """
 
@@ -20,7 +21,7 @@ from collections.abc import Callable
 
 from forms_service.forms.definitions import FORMS
 from forms_service.forms.render import form_html
-from forms_service.forms.words import Words, say
+from forms_service.forms.words import Words, say, wait_of
 from forms_service.settings import EMAIL_DETAILS, Settings
 from forms_service.web import guard
 
@@ -44,28 +45,24 @@ EMAIL_DETAILS_WORDS = {
     ),
 }
 
-READ = ("FORMS_RETENTION_DAYS", "FORMS_CONTACT_RETENTION_DAYS")
+READ = ("FORMS_RETENTION_DAYS", "FORMS_CONTACT_RETENTION_DAYS", "FORMS_RATE_LIMIT")
 """The variables the pages' words depend on; the service's others are not the build's."""
 ADDRESS_KEPT = Words(
     "When you send a form, our form system keeps your internet address (for a newer,"
     " IPv6 address, the part that names your network) in its memory, with the times of"
     " the forms from it that it saved, to limit how many forms one internet connection"
-    " can send. It is not forgotten after an hour: it stays in memory until the form"
-    " system restarts, or until {clients:,} other addresses have sent forms since yours"
-    " last did. A form that was not saved (one with a mistake to correct, for example)"
-    " does not count and leaves no time behind. The last {parsed:,} different addresses"
-    " that sent forms also stay in its memory, until it restarts or newer ones take"
-    " their place.",
+    " can send. It forgets them {window} after the last form it saved from that address"
+    " (a minute later at most), or sooner: when it restarts, or when {clients:,} other"
+    " addresses have sent forms since. A form that was not saved (one with a mistake to"
+    " correct, for example) does not count and leaves no time behind.",
     es="Cuando envías un formulario, nuestro sistema de formularios guarda tu dirección de"
     " internet (si es una dirección IPv6, la parte que identifica tu red) en su memoria,"
     " con la hora de los formularios que guardó desde ella, para limitar cuántos"
-    " formularios se pueden enviar desde una misma conexión. No se olvida después de una"
-    " hora: queda en la memoria hasta que el sistema se reinicia, o hasta que otras"
-    " {clients:,} direcciones envían formularios después de la última vez que lo hizo la"
-    " tuya. Un formulario que no se guardó (por ejemplo, porque tenía un error que"
-    " corregir) no cuenta y no deja ninguna hora. Las últimas {parsed:,} direcciones"
-    " distintas que enviaron formularios también quedan en su memoria, hasta que se"
-    " reinicia o las reemplazan otras más nuevas.",
+    " formularios se pueden enviar desde una misma conexión. Las olvida {window} después"
+    " del último formulario que guardó desde esa dirección (como mucho un minuto más"
+    " tarde), o antes: cuando el sistema se reinicia, o cuando otras {clients:,}"
+    " direcciones envían formularios después. Un formulario que no se guardó (por"
+    " ejemplo, porque tenía un error que corregir) no cuenta y no deja ninguna hora.",
 )
 
 
@@ -76,13 +73,17 @@ def service_settings() -> Settings:
 
 def words(lang: str) -> dict[str, Callable[[Settings], str]]:
     """Each marker and what it becomes, in `lang`."""
-    parsed = guard._parse_address.cache_info().maxsize  # its cache of addresses read
-    kept = ADDRESS_KEPT.format(clients=guard.MAX_TRACKED_CLIENTS, parsed=parsed)
     return {
         "<!-- retention-days -->": lambda s: str(s.retention_days),
         "<!-- contact-retention-days -->": lambda s: str(s.contact_retention_days),
-        "<!-- address-kept -->": lambda s: say(kept, lang),
+        "<!-- address-kept -->": lambda s: say(address_kept(s), lang),
     }
+
+
+def address_kept(settings: Settings) -> Words:
+    """What the rate limit keeps and for how long, with its window as the service has it."""
+    window = wait_of(settings.rate_limit.seconds)
+    return ADDRESS_KEPT.format(window=window, clients=guard.MAX_TRACKED_CLIENTS)
 
 
 def email_details() -> str:

@@ -6,7 +6,7 @@ request's body is never read for a refused request.
 
 from __future__ import annotations
 
-import functools
+import asyncio
 import ipaddress
 import time
 from collections import OrderedDict, deque
@@ -32,7 +32,8 @@ class Refusal(Exception):
 
 
 class RateLimiter:
-    """A sliding-window count of posts per client, in memory, with bounded size."""
+    """A sliding-window count of posts per client, in memory, with bounded size; a
+    client is forgotten once its last post has left the window."""
 
     def __init__(self, limit: RateLimit) -> None:
         self.limit = limit
@@ -42,16 +43,37 @@ class RateLimiter:
         """Record one post; return 0 if allowed, else the seconds until one is."""
         now = time.monotonic() if now is None else now
         window_start = now - self.limit.seconds
-        hits = self._hits.pop(client, None) or deque()
+        self.forget_old(now)
+        hits = self._hits.get(client) or deque()
         while hits and hits[0] <= window_start:
             hits.popleft()
-        self._hits[client] = hits  # most recently seen last, so the oldest are evicted first
         if len(hits) >= self.limit.count:
             return max(1.0, hits[0] - window_start)
         hits.append(now)
+        self._hits[client] = hits
+        self._hits.move_to_end(client)  # in the order of their last post: the oldest first
         while len(self._hits) > MAX_TRACKED_CLIENTS:
             self._hits.popitem(last=False)
         return 0.0
+
+    def forget_old(self, now: float | None = None) -> None:
+        """Drop every client whose last post has left the window: an address is kept no
+        longer than the limit needs it (the privacy page says so). Clients are ordered by
+        when they were last seen, so the old ones are at the front."""
+        now = time.monotonic() if now is None else now
+        window_start = now - self.limit.seconds
+        while self._hits:
+            client, hits = next(iter(self._hits.items()))
+            if hits and hits[-1] > window_start:
+                return
+            del self._hits[client]
+
+    async def keep_forgetting(self, every: float = 60.0) -> None:
+        """Forget old clients every `every` seconds, so an address does not wait in
+        memory for the next post to be dropped."""
+        while True:
+            await asyncio.sleep(every)
+            self.forget_old()
 
     def give_back(self, client: str, at: float) -> None:
         """Forget the post recorded for `client` at `at` (if still counted): it stored
@@ -245,9 +267,8 @@ def _in_networks(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, settings: Se
     return any(ip in network for network in settings.trusted_proxies)
 
 
-@functools.lru_cache(maxsize=4096)
 def _parse_address(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """Parsed once per address: the same peers (the proxy above all) come back all the time."""
+    """Parsed anew each time: a cache would keep visitors' addresses in memory."""
     if not address or len(address) > 45:  # the longest written IPv6 address
         return None
     try:

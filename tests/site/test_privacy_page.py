@@ -54,23 +54,29 @@ def test_the_days_a_form_is_kept_are_the_services_settings(site_dir, tmp_path):
     volunteer, contact = str(d.retention_days), str(d.contact_retention_days)
     defaults = {"privacy": [volunteer, contact], "contact": [contact]}
     assert days(site_dir) == {**defaults, **{f"es/{p}": n for p, n in defaults.items()}}
-    env = {**os.environ, "FORMS_RETENTION_DAYS": "45", "FORMS_CONTACT_RETENTION_DAYS": "14"}
+    env = {
+        **os.environ,
+        "FORMS_RETENTION_DAYS": "45",
+        "FORMS_CONTACT_RETENTION_DAYS": "14",
+        "FORMS_RATE_LIMIT": "20/minute",
+    }
     out = tmp_path / "site"
     command = [sys.executable, "-m", "mkdocs", "build", "--quiet", "--site-dir", str(out)]
     subprocess.run(command, cwd=ROOT, env=env, check=True)
     set_days = {"privacy": ["45", "14"], "contact": ["14"]}
     assert days(out) == {**set_days, **{f"es/{p}": n for p, n in set_days.items()}}
+    privacy = " ".join((out / "privacy" / "index.html").read_text("utf-8").split())
+    assert "It forgets them 1 minute after the last form it saved" in privacy
 
 
 def test_the_privacy_page_says_what_the_rate_limit_keeps_and_for_how_long(site_dir):
-    """As forms_service/web/guard.py keeps it (tests/unit/test_guard.py): not an hour."""
+    """As forms_service/web/guard.py keeps it (tests/unit/test_guard.py): for its window."""
     english = " ".join((site_dir / "privacy" / "index.html").read_text("utf-8").split())
     for words in (
         "keeps your internet address (for a newer, IPv6 address, the part that names your",
-        "It is not forgotten after an hour: it stays in memory until the form system restarts",
-        "or until 50,000 other addresses have sent forms since yours last did",
-        "The last 4,096 different addresses",
+        "It forgets them 1 hour after the last form it saved from that address",
+        "when 50,000 other addresses have sent forms since",
     ):
         assert words in english, words
     spanish = " ".join((site_dir / "es" / "privacy" / "index.html").read_text("utf-8").split())
-    assert "No se olvida después de una hora" in spanish and "otras 50,000 direcciones" in spanish
+    assert "Las olvida 1 hora después del último formulario" in spanish

@@ -109,10 +109,10 @@ def test_the_limiter_stays_small_under_a_flood_of_distinct_keys():
     assert len(limiter._hits) == guard.MAX_TRACKED_CLIENTS
 
 
-def test_the_limiter_keeps_an_address_as_the_privacy_page_says():
-    """In memory, past the hour, until MAX_TRACKED_CLIENTS others come after it; a post
-    given back (not saved) leaves nothing; the address parser remembers the last ones it
-    read (site_tools/markers.py builds the page's words from both)."""
+def test_the_limiter_forgets_an_address_as_the_privacy_page_says():
+    """Kept for the window after its last saved post, then dropped at the next post from
+    anyone or the minute's sweep; a post given back (not saved) leaves nothing
+    (site_tools/markers.py builds the page's words from the window)."""
     limiter = guard.RateLimiter(RateLimit(10, 3600))
     place = guard.Place(limiter, "198.51.100.7", 0.0)
     limiter.hit(place.client, now=place.at)
@@ -120,16 +120,24 @@ def test_the_limiter_keeps_an_address_as_the_privacy_page_says():
         pass  # not kept: the form was not saved
     assert "198.51.100.7" not in limiter._hits
     limiter.hit("203.0.113.7", now=0.0)
-    limiter.hit("198.51.100.8", now=7200.0)  # two hours later, someone else
-    assert list(limiter._hits["203.0.113.7"]) == [0.0]  # not forgotten after the hour
-    for i in range(guard.MAX_TRACKED_CLIENTS - 2):
-        limiter.hit(str(i), now=7200.0)
-    assert "203.0.113.7" in limiter._hits
-    limiter.hit("last", now=7200.0)
+    limiter.hit("203.0.113.8", now=1800.0)
+    limiter.hit("198.51.100.8", now=3599.0)  # within the hour: both still counted
+    assert list(limiter._hits) == ["203.0.113.7", "203.0.113.8", "198.51.100.8"]
+    limiter.hit("198.51.100.9", now=3600.5)  # the first one's hour is over
     assert "203.0.113.7" not in limiter._hits
-    guard._parse_address.cache_clear()
-    guard._parse_address("203.0.113.9")
-    assert guard._parse_address.cache_info().currsize == 1
+    limiter.forget_old(now=5400.5)  # the sweep, with nobody posting
+    assert list(limiter._hits) == ["198.51.100.8", "198.51.100.9"]
+    limiter.forget_old(now=7201.0)
+    assert not limiter._hits
+
+
+def test_a_refused_post_does_not_keep_an_address_longer():
+    limiter = guard.RateLimiter(RateLimit(1, 60))
+    assert limiter.hit("203.0.113.7", now=0.0) == 0.0
+    limiter.hit("198.51.100.8", now=30.0)
+    assert limiter.hit("203.0.113.7", now=50.0) > 0  # refused: its one post still counts
+    limiter.forget_old(now=61.0)
+    assert list(limiter._hits) == ["198.51.100.8"]
 
 
 # ---------- origins ----------
