@@ -40,17 +40,17 @@ def clock_env(moment: str, timezone: str) -> dict[str, str]:
     }
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("moment", help="'YYYY-MM-DD HH:MM:SS', in the zone of --tz")
     parser.add_argument("--tz", default="UTC", help="the time zone the command runs in")
-    parser.add_argument("command", nargs=argparse.REMAINDER)
-    args = parser.parse_args()
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    # everything after "--" is the command, options and all
+    split = argv.index("--") if "--" in argv else len(argv)
+    args, command = parser.parse_args(argv[:split]), argv[split + 1 :]
     if not command:
         parser.error("a command to run is needed, after --")
     sys.exit(subprocess.run(command, env=clock_env(args.moment, args.tz)).returncode)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
