@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tests.browser import launch, new_guarded  # noqa: E402
+from tests.chromium import launch, new_guarded  # noqa: E402
 from tests.support import Service, site_paths  # noqa: E402
 
 HOME_BUDGET_GZIP_KB = 120

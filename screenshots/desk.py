@@ -16,9 +16,9 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from forms_service import schema, store, submissions  # noqa: E402
 from forms_service.desk import signin  # noqa: E402
-from tests.browser import launch  # noqa: E402
+from forms_service.storage import schema, store, submissions  # noqa: E402
+from tests.chromium import launch  # noqa: E402
 from tests.support import Service  # noqa: E402
 
 COORDINATOR = "coordinators@example.org"

@@ -3,6 +3,11 @@ deploy preview only, and a production build stopped by a page an editor broke.""
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 from ..support import copy_of_the_site, replace_stand_ins
@@ -47,3 +52,28 @@ def test_a_deploy_preview_shows_the_checks_on_a_page_of_their_own(tmp_path: Path
 
 def test_other_builds_write_no_checks_page(site_dir: Path):
     assert not (site_dir / "editor-checks").exists()
+
+
+def test_a_preview_with_a_broken_link_is_built_and_lists_it(tmp_path: Path):
+    """Netlify's deploy-preview command is not strict: MkDocs' own warning for a missing
+    page would otherwise stop the build, and the editor would have no preview to read."""
+    root = broken_copy(tmp_path)
+    safety = root / "docs" / "safety.md"
+    safety.write_text(safety.read_text(encoding="utf-8") + "\n[Our team](team.md)\n")
+    config = tomllib.loads((root / "netlify.toml").read_text(encoding="utf-8"))
+    command = config["context"]["deploy-preview"]["command"].rpartition("&& ")[2]
+    bin_dir = str(Path(sys.executable).parent)  # mkdocs, as Netlify's pip install puts it
+    env = {**os.environ, "CONTEXT": "deploy-preview", "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    out = tmp_path / "site"
+    result = subprocess.run(
+        f"{command} --site-dir {shlex.quote(str(out))}",
+        shell=True,  # noqa: S602 - the command as netlify.toml writes it
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    checks = (out / "editor-checks" / "index.html").read_text(encoding="utf-8")
+    assert "docs/safety.md, line" in checks and "team.md" in checks
