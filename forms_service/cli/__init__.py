@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -40,6 +41,18 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
+    """Runs one command; a reader that stops early (`forms-service list | head -5`) ends
+    it quietly, as `yes | head` ends, instead of with a traceback on the operator's screen."""
+    try:
+        try:
+            return _run(argv, out)
+        finally:
+            out.flush()  # here, inside the try: at exit a closed pipe could no longer be caught
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _run(argv: Sequence[str] | None, out: TextIO) -> int:
     args = parser().parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -52,3 +65,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     except Refused as exc:
         print(f"forms-service {args.command}: {exc}", file=sys.stderr)
         return 2
+
+
+def _reader_gone() -> int:
+    """The exit status of a command ended by SIGPIPE (128 + 13), which scripts know; what
+    is left in stdout's buffer goes to /dev/null, so the flush at exit cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + 13
