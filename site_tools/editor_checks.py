@@ -44,7 +44,7 @@ IMG_TAG = re.compile(r"<img\b(?![^>]*\balt=\"[^\"]+\")[^>]*>", re.I)
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 ATTR_ID = re.compile(r"\{[^}]*#([\w-]+)[^}]*\}\s*$")
 HTML_ID = re.compile(r"\bid=\"([^\"]+)\"")
-ADMONITION = re.compile(r"^(?:!!!|\?\?\?\+?)\s+\w")
+ADMONITION = re.compile(r"^(?:!!!|\?\?\?\+?) ?[\w-]")  # the space is optional, as in Markdown
 OUTSIDE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|/)", re.I)
 
 
@@ -151,7 +151,7 @@ def check_admonitions(rel: str, text: str) -> Iterator[Finding]:
         if not ADMONITION.match(line):
             continue
         body = next((b for _, b in lines[at + 1 :] if b.strip()), "")
-        if not body.startswith("    "):
+        if not body.startswith(("    ", "\t")):  # Markdown takes a tab for four spaces
             yield Finding(
                 rel,
                 number,

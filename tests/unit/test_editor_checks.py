@@ -56,6 +56,13 @@ def test_an_admonition_without_indented_text_would_publish_empty():
     assert "four spaces" in found[0].todo
 
 
+def test_a_box_is_read_as_markdown_reads_it():
+    """Without a space after the marks it is still a box; a tab indents its text."""
+    text = FRONT + "!!!tip\n\nNot indented.\n\n!!! note\n\n\tIndented with a tab.\n"
+    found = list(checks.check_admonitions("docs/p.md", text))
+    assert [f.line for f in found] == [6]
+
+
 def test_a_volunteer_or_contact_page_without_its_form_line_is_found():
     assert list(checks.check_form_line("docs/contact.md", "contact.md", FRONT + "Hi\n")) != []
     found = list(checks.check_form_line("docs/es/volunteer/index.md", "volunteer/index.md", ""))
