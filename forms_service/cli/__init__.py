@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from ..mail.emails import inert
 from ..settings import Settings, SettingsError
 
 # Importing a group registers its commands; `--help` lists them in this order.
@@ -63,7 +64,8 @@ def _run(argv: Sequence[str] | None, out: TextIO) -> int:
     try:
         return COMMANDS[args.command].run(settings, args, out)
     except Refused as exc:
-        print(f"forms-service {args.command}: {exc}", file=sys.stderr)
+        # A refusal names the operator's arguments (a path): never their control characters.
+        print(f"forms-service {args.command}: {inert(str(exc), one_line=True)}", file=sys.stderr)
         return 2
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from ..mail.emails import inert
 from ..settings import Settings
 from ..storage import replica, retention
 from ..storage.private import touch_private
@@ -68,7 +69,7 @@ def cmd_backup(settings: Settings, args: argparse.Namespace, out: TextIO) -> int
         source.backup(target)
     finally:
         target.close()
-    print(f"Backed up {settings.database} to {args.path}", file=out)
+    print(f"Backed up {settings.database} to {inert(args.path, one_line=True)}", file=out)
     return 0
 
 

@@ -60,7 +60,7 @@ def cmd_show(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     except OverflowError:  # an id past SQLite's integers: no such submission
         row = None
     if row is None:
-        print(f"No submission {args.id}.", file=sys.stderr)
+        print(f"No submission {emails.inert(args.id, one_line=True)}.", file=sys.stderr)
         return 1
     data = json.loads(row["data"])
     form = FORMS[row["form"]]
@@ -104,7 +104,10 @@ def cmd_export(settings: Settings, args: argparse.Namespace, out: TextIO) -> int
         fd = create_private(target, truncate=True)
         with open(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
-        print(f"Wrote {len(rows)} submission(s) to {args.output}", file=sys.stderr)
+        print(
+            f"Wrote {len(rows)} submission(s) to {emails.inert(args.output, one_line=True)}",
+            file=sys.stderr,
+        )
     else:
         out.write(text)
     return 0

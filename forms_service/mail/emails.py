@@ -95,11 +95,21 @@ def _summary_text(message: Message, settings: Settings) -> str:
     )
 
 
-def inert(text: str) -> str:
-    """Text-direction controls as visible markers ([U+202E]), so the line reads as typed."""
-    if text.isprintable() or not BIDI_CONTROLS.intersection(text):
+def inert(text: str, *, one_line: bool = False) -> str:
+    """Text-direction controls as visible markers ([U+202E]), so the line reads as typed.
+
+    `one_line` marks every other unprintable character too ([U+001B] for ESC, line breaks):
+    for text no form has checked, such as an operator's argument echoed back, whose escape
+    sequences would otherwise recolour or rewrite the operator's terminal.
+    """
+    if text.isprintable() or not (one_line or BIDI_CONTROLS.intersection(text)):
         return text
-    return "".join(f"[U+{ord(ch):04X}]" if ch in BIDI_CONTROLS else ch for ch in text)
+    return "".join(f"[U+{ord(ch):04X}]" if _marked(ch, one_line) else ch for ch in text)
+
+
+def _marked(ch: str, one_line: bool) -> bool:
+    """Whether `inert` shows this character as a marker instead of itself."""
+    return ch in BIDI_CONTROLS or (one_line and not ch.isprintable())
 
 
 def _text_body(reference: str, rows: list[tuple[str, str]]) -> str:

@@ -1,6 +1,7 @@
 """What the `forms-service` command writes to an operator's terminal, run as operators run
 it (the installed command in a process of its own, on a real SQLite file): a pipe the
-reader closed early ends it quietly."""
+reader closed early ends it quietly, and an argument it names back shows its control
+characters inert."""
 
 from __future__ import annotations
 
@@ -46,3 +47,32 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(
         os.close(write_end)
     assert done.stderr == "", done.stderr
     assert done.returncode in (0, 141)
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["show", "V-\x1b[31mRED"], "No submission V-[U+001B][31mRED.\n"),
+        (
+            ["backup", "x\x1b]0;owned\x07/backup.sqlite3"],
+            "forms-service backup: no folder x[U+001B]]0;owned[U+0007]: create it first,"
+            " or choose another path.\n",
+        ),
+    ],
+)
+def test_an_argument_is_echoed_with_its_control_characters_inert(
+    env: dict[str, str], tmp_path: Path, args: list[str], shown: str
+) -> None:
+    """An escape sequence in what the operator typed (or pasted) must not recolour, retitle
+    or rewrite their terminal when the command names it back."""
+    done = subprocess.run(
+        [str(FORMS_SERVICE), *args],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.stderr == shown
+    assert done.returncode in (1, 2)
