@@ -6,7 +6,7 @@ A command is a function in a module of its group (running.py, submissions.py,
 database.py, sessions.py), its name, help and arguments written above it:
 
     @command("backup", "copy the database safely while the service runs",
-             arg("path", help="the file to write the copy to"))
+             arg("path", help="the file to write the copy to"), FORCE)
     def cmd_backup(settings, args, out) -> int: ...
 """
 
@@ -85,13 +85,16 @@ def _live_files(settings: Settings) -> list[Path]:
     return [db, *(Path(f"{db}{end}") for end in ("-wal", "-shm", ".key", ".delivery"))]
 
 
-def new_output(
-    settings: Settings, path: Path, what: str, *, replace: bool | Callable[[Path], bool]
-) -> Path:
+FORCE = arg("--force", action="store_true", help="replace an existing file")
+"""The one way every command that writes a file of the operator's choosing agrees to replace
+one: a path typed a little wrong must not silently overwrite another database or export."""
+
+
+def new_output(settings: Settings, path: Path, what: str, *, force: bool) -> Path:
     """`path` if an operator's output may go there; Refused (before any change) otherwise.
 
-    Never one of the live files, a folder or a path in a folder that does not exist; an
-    existing file only when `replace` says so (--force, or a former backup).
+    Never one of the live files (symlinks resolved), a folder or a path in a folder that
+    does not exist; an existing file (or what a symlink there points to) only with --force.
     """
     if any(_same_file(path, live) for live in _live_files(settings)):
         raise Refused(f"{path} is the live database: give the {what} a path of its own.")
@@ -99,9 +102,8 @@ def new_output(
         raise Refused(f"{path} is a folder: give the {what} a file name.")
     if not path.parent.is_dir():
         raise Refused(f"no folder {path.parent}: create it first, or choose another path.")
-    if path.exists() and not (replace(path) if callable(replace) else replace):
-        hint = "add --force to replace it" if what == "export" else "it is not a database"
-        raise Refused(f"{path} already exists ({hint}): nothing was written.")
+    if path.exists() and not force:
+        raise Refused(f"{path} already exists (add --force to replace it): nothing was written.")
     return path
 
 

@@ -15,8 +15,8 @@ from typing import TextIO
 from ..mail.emails import inert
 from ..settings import Settings
 from ..storage import replica, retention
-from ..storage.private import touch_private
-from .base import Refused, arg, command, connect, new_output
+from ..storage.private import create_private
+from .base import FORCE, Refused, arg, command, connect, new_output
 
 
 def _days(raw: str) -> int:
@@ -58,12 +58,14 @@ def cmd_purge(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     "backup",
     "copy the database safely while the service runs",
     arg("path", help="the file to write the copy to"),
+    FORCE,
 )
 def cmd_backup(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    """SQLite's online backup: a consistent copy even while the service runs."""
-    target_path = new_output(settings, Path(args.path), "backup", replace=_is_database)
+    """SQLite's online backup: a consistent copy even while the service runs. A file that
+    was there (--force) is emptied first: SQLite cannot copy into one that is no database."""
+    target_path = new_output(settings, Path(args.path), "backup", force=args.force)
     source = connect(settings)
-    touch_private(target_path)
+    os.close(create_private(target_path, truncate=True))
     target = sqlite3.connect(target_path)
     try:
         source.backup(target)
@@ -71,13 +73,6 @@ def cmd_backup(settings: Settings, args: argparse.Namespace, out: TextIO) -> int
         target.close()
     print(f"Backed up {settings.database} to {inert(args.path, one_line=True)}", file=out)
     return 0
-
-
-def _is_database(path: Path) -> bool:
-    """An existing file a backup may replace: an SQLite database (a former backup) or empty."""
-    with path.open("rb") as f:
-        head = f.read(16)
-    return head in (b"", b"SQLite format 3\0")
 
 
 def _moment(raw: str) -> datetime:

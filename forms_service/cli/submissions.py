@@ -16,7 +16,7 @@ from ..mail import emails, queue
 from ..settings import Settings
 from ..storage import overview, store
 from ..storage.private import create_private
-from .base import arg, command, connect, new_output
+from .base import FORCE, arg, command, connect, new_output
 
 MAX_LIMIT = 100_000
 
@@ -84,7 +84,7 @@ def cmd_show(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     "export all submissions as CSV, every form's fields, the form named on each row",
     arg("--csv", action="store_true", default=True, help="CSV (the default)"),
     arg("--output", "-o", help="write to this file instead of the screen"),
-    arg("--force", action="store_true", help="replace an existing file"),
+    FORCE,
 )
 def cmd_export(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     rows = overview.submissions(connect(settings))
@@ -100,7 +100,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace, out: TextIO) -> int
         ),
     )
     if args.output:
-        target = new_output(settings, Path(args.output), "export", replace=args.force)
+        target = new_output(settings, Path(args.output), "export", force=args.force)
         fd = create_private(target, truncate=True)
         with open(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)

@@ -182,8 +182,9 @@ def test_backup_onto_the_live_database_is_refused(service: Service, smtp: SmtpSe
     link = tmp_path / "link.sqlite3"
     link.symlink_to(service.database)
     for target in (service.database, link, Path(f"{service.database}-wal")):
-        result = cli(service, "backup", str(target))
-        assert result.returncode == 2 and "is the live database" in result.stderr
+        for force in ((), ("--force",)):
+            result = cli(service, "backup", str(target), *force)
+            assert result.returncode == 2 and "is the live database" in result.stderr
     assert service.rows("SELECT reference FROM submissions") == [(reference,)]
     assert service.rows("PRAGMA integrity_check") == [("ok",)]
 
@@ -250,13 +251,31 @@ def test_odd_arguments_get_a_one_line_answer_and_touch_nothing(
     assert not (tmp_path / "missing").exists()
 
 
-def test_a_backup_may_replace_a_former_backup(service: Service, tmp_path):
+def test_a_backup_replaces_an_existing_file_only_with_force(service: Service, tmp_path):
+    """As export: a path typed a little wrong, or a symlink to another database, must not
+    silently replace what is there, a former backup included."""
+    other = tmp_path / "other.sqlite3"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE kept (x)")
+    conn.close()
+    before = other.read_bytes()
+    link = tmp_path / "link.sqlite3"
+    link.symlink_to(other)
     target = tmp_path / "b.sqlite3"
     assert cli(service, "backup", str(target)).returncode == 0
     reference = post(service)
-    assert cli(service, "backup", str(target)).returncode == 0
+    for path in (target, link):
+        result = cli(service, "backup", str(path))
+        assert result.returncode == 2, result.stdout
+        assert result.stderr == (
+            f"forms-service backup: {path} already exists (add --force to replace it):"
+            " nothing was written.\n"
+        )
+    assert other.read_bytes() == before
+    assert cli(service, "backup", str(target), "--force").returncode == 0
     with sqlite3.connect(target) as conn:
         assert conn.execute("SELECT reference FROM submissions").fetchall() == [(reference,)]
+    conn.close()
 
 
 def test_show_list_and_export_show_text_direction_controls_as_markers(service: Service, tmp_path):
