@@ -8,11 +8,13 @@ import os
 import sqlite3
 import sys
 import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from ..mail.emails import inert
+from ..mail.outbox import delivery_held, heartbeat_path
 from ..settings import Settings
 from ..storage import replica, retention
 from ..storage.private import create_private
@@ -104,6 +106,7 @@ def cmd_restore(settings: Settings, args: argparse.Namespace, out: TextIO) -> in
         )
     target = Path(args.output) if args.output else settings.database
     _refuse_occupied(target)
+    _refuse_running(settings, target)
     partial = target.with_name(f".{target.name}.restoring")
     _remove(partial)  # left by a restore that was interrupted
     started = time.monotonic()
@@ -137,6 +140,19 @@ def _refuse_occupied(target: Path) -> None:
             )
     if not target.parent.is_dir():
         raise Refused(f"no folder {target.parent}: create it first, or choose another path.")
+
+
+def _refuse_running(settings: Settings, target: Path) -> None:
+    """A service or worker on `target` whose files were moved aside without stopping it
+    goes on writing to the ones it holds open, so the restored database would take no
+    submission and the next ones would be lost with the moved files. Its heartbeat
+    (`<db>.delivery`, locked by every `serve` and `worker` while it runs) says so."""
+    heartbeat = heartbeat_path(replace(settings, database=target))
+    if delivery_held(heartbeat):
+        raise Refused(
+            f"a service or worker is still using {target} (it holds {heartbeat}):"
+            " stop the service first, then restore."
+        )
 
 
 def _remove(database: Path) -> None:

@@ -12,13 +12,15 @@ anyway is started again by `ensure_running`.
 
 Every worker touches a file beside the database (`forms.sqlite3.delivery`, empty)
 at least every FORMS_POLL_SECONDS and before each message, so `/api/readyz` can
-tell, even from a web process run with --no-worker, whether some delivery runs.
+tell, even from a web process run with --no-worker, whether some delivery runs; and holds
+a shared lock on it while it lives, so `restore` can tell that one still runs there.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
 import os
 import random
@@ -29,7 +31,7 @@ from pathlib import Path
 
 from ..settings import Settings
 from ..storage import retention, store
-from ..storage.private import touch_private
+from ..storage.private import create_private, touch_private
 from . import digest, emails, queue, sending
 
 log = logging.getLogger("forms_service.outbox")
@@ -61,6 +63,34 @@ def delivery_running(settings: Settings, now: float) -> bool:
         return False
 
 
+def hold_heartbeat(heartbeat: Path) -> int | None:
+    """Open the heartbeat and hold a shared lock on it for the worker's life (None if the
+    disk refuses). The kernel lets go when the process ends, however it ends, so
+    `delivery_held` tells a worker still running (even on files moved aside) from one
+    stopped or killed a moment ago, which the heartbeat's age cannot."""
+    try:
+        fd = create_private(heartbeat)
+    except OSError:
+        return None
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd
+
+
+def delivery_held(heartbeat: Path) -> bool:
+    """Some running worker holds this heartbeat (see hold_heartbeat)."""
+    try:
+        fd = os.open(heartbeat, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # also lets go of the lock this check took
+    return False
+
+
 def backoff(attempts: int, base: float) -> float:
     """Exponential backoff with jitter, so many failed messages do not retry in lockstep."""
     delay = min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, attempts - 1))
@@ -81,11 +111,13 @@ class Worker:
         self._failures = 0  # the server failed this many times in a row: it is down
         self._heartbeat = heartbeat_path(settings)
         self._sending_since: float | None = None  # monotonic start of the attempt in hand
+        self._held: int | None = None  # the heartbeat, locked while this worker runs
 
     def _new_thread(self) -> threading.Thread:
         return threading.Thread(target=self._run, name="outbox", daemon=True)
 
     def start(self) -> None:
+        self._held = hold_heartbeat(self._heartbeat)
         self._beat()  # before the thread runs, so readiness never sees a gap at start
         self._thread.start()
 
@@ -118,6 +150,9 @@ class Worker:
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout=self.settings.smtp_timeout * 3 + 5)
+        if self._held is not None:
+            os.close(self._held)
+            self._held = None
 
     def wake(self) -> None:
         """Called after a commit, so the happy path has no polling delay."""

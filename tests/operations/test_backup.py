@@ -105,6 +105,31 @@ def test_restore_refuses_to_write_over_the_live_database(
     assert not list(tmp_path.glob(".*.restoring*")), "a refused restore left a file"
 
 
+def test_restore_refuses_while_the_service_still_runs_on_a_database_moved_aside(
+    replicated: ReplicatedService, tmp_path: Path
+) -> None:
+    """The database and its -wal and -shm moved aside without stopping the service: it goes
+    on writing to the files it holds open, so a restore would stand where no submission
+    goes, and the next ones would be lost with the moved files. Its heartbeat tells."""
+    _post(replicated, "Kept")
+    wait_until(lambda: _replicated(replicated), 20, "the replica to hold the submission")
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    for end in ("", "-wal", "-shm"):
+        Path(f"{replicated.database}{end}").rename(aside / f"forms.sqlite3{end}")
+
+    refused = replicated.operator("restore")
+
+    assert refused.returncode == 2, refused.stdout
+    assert refused.stderr.startswith(
+        f"forms-service restore: a service or worker is still using {replicated.database}"
+    )
+    assert "stop the service first" in refused.stderr
+    assert len(refused.stderr.splitlines()) == 1, refused.stderr
+    assert not replicated.database.exists()
+    assert not list(tmp_path.glob(".*.restoring*")), "a refused restore left a file"
+
+
 def test_restore_at_a_time_brings_back_the_database_as_it_was_then(
     replicated: ReplicatedService, tmp_path: Path
 ) -> None:
