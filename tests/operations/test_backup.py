@@ -72,7 +72,8 @@ def _replicated(service: ReplicatedService) -> bool:
 def test_a_lost_server_comes_back_with_every_submission_older_than_one_sync(
     tmp_path: Path, site_dir: Path
 ) -> None:
-    report = drill.run(tmp_path, site_dir, submissions=20, pace=0.05)
+    # 3 s of posts: some are older than the bound however fast the machine answers
+    report = drill.run(tmp_path, site_dir, submissions=20, pace=0.15)
 
     assert report.refused == 0, "a volunteer was refused while Litestream replicated"
     assert len(report.acknowledged) == 20
