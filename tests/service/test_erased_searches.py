@@ -69,3 +69,15 @@ def test_the_retention_purge_clears_the_searches_for_those_it_deletes(
     assert traces(data_service) == []
     assert 'value="Quetzalcoatl"' not in client.get("/desk/").text
     client.close()
+
+
+def test_the_desk_says_before_erasing_that_every_saved_search_goes_too(
+    data_service: Service, smtp: SmtpServer
+):
+    """What erasing clears includes every coordinator's search words: the desk says so
+    where it offers the erasure and on the page that confirms it."""
+    reference, client, _ = searched(data_service, smtp)
+    for page in (f"/desk/submissions/{reference}", f"/desk/submissions/{reference}/erase"):
+        text = " ".join(client.get(page).text.split())
+        assert "every coordinator's saved search words, yours too" in text, page
+    client.close()
