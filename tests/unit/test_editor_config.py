@@ -12,6 +12,8 @@ import re
 
 import yaml
 
+from site_tools.launch_guard import TELLING_WORDS
+
 from ..support import ROOT
 
 CONFIG = ROOT / "docs" / "admin" / "config.yml"
@@ -88,3 +90,27 @@ def test_new_blog_posts_get_our_front_matter():
     assert fields["categories"]["options"] == blog_plugin["categories_allowed"]
     assert "<!-- more -->" in fields["body"]["default"]
     assert fields["date"]["format"] == "YYYY-MM-DD"
+
+
+def title_fields() -> list[tuple[str, dict]]:
+    """Every Title field the editor shows, with the collection it belongs to."""
+    found = []
+    for collection in config()["collections"]:
+        for entry in collection.get("files", [collection]):
+            found += [(collection["name"], f) for f in entry["fields"] if f["name"] == "title"]
+    return found
+
+
+def test_every_title_field_asks_for_a_neutral_title_in_plain_words():
+    """A title lands in the browser's tab and history on a device someone may watch: the
+    hint says so where the editor types it, naming words the build's title check stops."""
+    fields = title_fields()
+    assert len(fields) == len(config()["collections"])  # one per collection, none missed
+    for name, field in fields:
+        hint = " ".join(field.get("hint", "").split())
+        assert "history" in hint and "neutral" in hint, name
+        assert all(w in hint for w in ("trafficking", "exploitation", "abuse")), name
+        named = re.findall(
+            r"\b(trafficking|sex|exploitation|abuse|trata|explotación|abuso)\b", hint
+        )
+        assert all(TELLING_WORDS.fullmatch(w) for w in named), (name, named)
