@@ -18,6 +18,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import idna
 from email_validator import EmailNotValidError, validate_email
 
 T = TypeVar("T")
@@ -116,7 +117,7 @@ class Settings:
     @property
     def desk_origin(self) -> str:
         parts = urlsplit(self.desk)
-        return f"{parts.scheme}://{parts.netloc}"
+        return normalise_origin(f"{parts.scheme}://{parts.netloc}")
 
     @property
     def lease_seconds(self) -> float:
@@ -244,20 +245,35 @@ def _address_list(raw: str) -> tuple[str, ...]:
 def _origin_list(raw: str) -> tuple[str, ...]:
     origins = tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
     for origin in origins:
-        if not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+", origin, re.IGNORECASE):
+        # a host of ASCII letters, digits, dots, dashes (an IPv6 address in brackets) or
+        # of letters beyond ASCII (IDNA writes it in punycode), then perhaps a port
+        if not re.fullmatch(r"https?://(?:[A-Za-z0-9.\-\[\]:]|[^\x00-\x7f\s])+", origin, re.I):
             raise ValueError(f"expected origins like https://example.org, got {origin!r}")
     return tuple(normalise_origin(origin) for origin in origins)
 
 
 def normalise_origin(origin: str) -> str:
-    """Scheme and host in lower case, a default port left out, as browsers send it."""
+    """An origin as a browser writes it in Origin, the only spelling a post can match:
+    scheme and host in lower case, a host in Unicode in its ASCII form (IDNA, punycode),
+    the port without leading zeros and left out when it is the scheme's default, so
+    `HTTPS://Bücher.Example:0443` is `https://xn--bcher-kva.example`. Raises ValueError,
+    saying why, for a port that is not a number from 1 to 65535 or a host IDNA cannot
+    write: at start-up such an origin would refuse every post."""
     scheme, _, rest = origin.strip().rstrip("/").partition("://")
-    host, colon, port = rest.rpartition(":") if not rest.endswith("]") else (rest, "", "")
-    if not colon or not port.isdigit():
-        host, port = rest, ""
-    scheme = scheme.lower()
+    cut = rest.rfind(":")
+    host, port = (rest[:cut], rest[cut + 1 :]) if cut > rest.rfind("]") else (rest, "")
+    if port and not (port.isascii() and port.isdigit()):
+        raise ValueError(f"expected a port of digits after the host, got {port!r}")
+    if port and not 1 <= int(port) <= 65535:
+        raise ValueError(f"port {port} is out of range: a port is a number from 1 to 65535")
+    scheme, port = scheme.lower(), str(int(port)) if port else ""
     if port == DEFAULT_PORT_OF.get(scheme):
         port = ""
+    if not host.isascii():
+        try:
+            host = idna.encode(host, uts46=True).decode("ascii")
+        except idna.IDNAError as exc:
+            raise ValueError(f"the host {host!r} has no ASCII (IDNA) form: {exc}") from None
     return f"{scheme}://{host.lower()}" + (f":{port}" if port else "")
 
 
@@ -324,10 +340,12 @@ def _rate_limit(raw: str) -> RateLimit:
 def _desk_url(raw: str) -> str:
     """An absolute http(s) address whose path ends in /desk/, as coordinators open it.
 
-    Its origin is written as a browser sends it in Origin (scheme and host in lower
-    case, no default port), since every desk post is checked against it: `HTTPS://
-    Forms.Example.org:443/desk/` would otherwise refuse them all. A user name (`user@`)
-    is refused: no browser sends one in Origin, and in a link it hides the real host."""
+    Its origin is written as a browser sends it in Origin (`normalise_origin`: scheme
+    and host in lower case, a Unicode host in punycode, no leading zeros or default
+    port), since every desk post is checked against it: `HTTPS://Forms.Example.org:443/
+    desk/` would otherwise refuse them all, and a port past 65535 stops start-up. A user
+    name (`user@`) is refused: no browser sends one in Origin, and in a link it hides the
+    real host."""
     url = raw if raw.endswith("/") else raw + "/"
     parts = urlsplit(url)
     scheme = parts.scheme.lower()

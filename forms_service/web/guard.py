@@ -176,7 +176,10 @@ def from_origins(request: Request, origins: tuple[str, ...]) -> bool:
     if len(origin) > 1 or len(fetch_site) > 1:
         return False
     if origin:
-        return normalise_origin(origin[0]) in origins
+        try:
+            return normalise_origin(origin[0]) in origins
+        except ValueError:  # no browser's: a port past 65535, a host IDNA cannot write
+            return False
     return (fetch_site or ["same-origin"])[0] in ("same-origin", "none")
 
 

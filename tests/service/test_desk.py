@@ -10,13 +10,22 @@ import socket
 import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from ..desk import COORDINATOR, ask_for_link, csrf, link_from, sign_in, submit
-from ..support import Service, SmtpServer, text_part, valid_contact, wait_until
+from ..support import (
+    InProcessService,
+    Service,
+    SmtpServer,
+    text_part,
+    valid_contact,
+    valid_form,
+    wait_until,
+)
 from .test_delivery import cli
 
 EVIL = "https://evil.example"
@@ -777,3 +786,27 @@ def test_the_daily_digest_sends_counts_and_links_only(start_service, smtp: SmtpS
     time.sleep(1.5)
     assert len(smtp.inbox.messages) == 1  # once a day
     wait_until(lambda: desk.rows("SELECT count(*) FROM digests") == [(1,)])
+
+
+def test_origins_written_unlike_a_browser_s_still_take_its_posts(
+    tmp_path: Path, site_dir: Path, smtp: SmtpServer
+) -> None:
+    """An operator writes the desk's address and the site's origin with a port's leading
+    zero and a host in Unicode; a browser sends `:8103` and punycode in Origin. Every
+    desk post, sign-in first, and every form post is checked against the settings."""
+    service = InProcessService(tmp_path, site_dir, smtp.port, FORMS_EMAIL_DETAILS="summary")
+    written = f"http://B\u00fccher.test:0{service.port}"  # Bücher.test
+    service.env.update(FORMS_DESK_URL=f"{written}/desk/", FORMS_ALLOWED_ORIGINS=written)
+    browser_s = {"Origin": f"http://xn--bcher-kva.test:{service.port}"}
+    service.start()
+    try:
+        with httpx.Client(base_url=service.url, headers=browser_s, timeout=10) as client:
+            asked = ask_for_link(client, COORDINATOR)
+            posted = client.post(
+                "/api/forms/volunteer", data=valid_form(), headers={"Accept": "application/json"}
+            )
+        assert asked.status_code == 200, asked.text
+        assert posted.status_code == 201, posted.text
+        assert link_from(smtp, 1).startswith(f"{browser_s['Origin']}/desk/link/")
+    finally:
+        service.stop()

@@ -58,3 +58,14 @@ def test_start_up_stops_on_a_desk_address_with_a_user_name(tmp_path):
     result = serve_with(tmp_path, FORMS_DESK_URL="https://admin@forms.example.org/desk/")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "FORMS_DESK_URL: expected an address without a user name" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["FORMS_DESK_URL", "FORMS_ALLOWED_ORIGINS"])
+def test_start_up_stops_on_a_port_no_browser_can_send(tmp_path, name):
+    """Port 99999 never reaches a browser's Origin: every post would be refused (403)."""
+    value = "https://forms.example.org:99999" + ("/desk/" if name == "FORMS_DESK_URL" else "")
+    result = serve_with(tmp_path, **{name: value})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{name}: port 99999 is out of range: a port is a number from 1 to 65535" in (
+        result.stderr
+    )
