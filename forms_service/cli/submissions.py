@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from ..desk.export import EVERY_FIELD, csv_document, when
+from ..desk import queries
+from ..desk.export import submissions_csv, when
 from ..forms.addresses import ascii_form, shown
 from ..forms.definitions import FORMS
 from ..mail import emails, queue
@@ -87,18 +88,8 @@ def cmd_show(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     FORCE,
 )
 def cmd_export(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    rows = overview.submissions(connect(settings))
-    text = csv_document(
-        EVERY_FIELD,
-        ["Reference", "Received (UTC)", "Email status", "Form"],
-        (
-            (
-                [r["reference"], when(r["created_at"]), r["status"] or "", r["form"]],
-                json.loads(r["data"]),
-            )
-            for r in reversed(rows)
-        ),
-    )
+    rows = queries.every_submission(connect(settings))
+    text = submissions_csv(rows, settings.timezone)
     if args.output:
         target = new_output(settings, Path(args.output), "export", force=args.force)
         fd = create_private(target, truncate=True)

@@ -1,4 +1,6 @@
-"""CSV exports that open cleanly in a spreadsheet: for the CLI and the coordinators' desk.
+"""CSV exports that open cleanly in a spreadsheet: the coordinators' desk's and the
+operators' `forms-service export`, one definition for both (`submissions_csv`), so a
+form's submissions have the same columns in the same order whichever made the file.
 
 No cell starts like a formula, text-direction controls show as [U+202E] markers, and
 an email address has its domain in ASCII.
@@ -8,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 
+from .. import clock
 from ..forms.addresses import ascii_form
-from ..forms.definitions import FORMS, Field
+from ..forms.definitions import FORMS, STATUSES, Field
 from ..mail.emails import inert
+from .queries import Submission
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EVERY_FIELD = list({f.name: f for form in FORMS.values() for f in form.fields}.values())
@@ -21,6 +25,29 @@ EVERY_FIELD = list({f.name: f for form in FORMS.values() for f in form.fields}.v
 form order, so a contact message keeps its ways back, whether a message may be left and
 its good and bad times, and a row of either form fits the same sheet. A `Form` column
 names each row's form."""
+
+
+LEADING = ["Reference", "Received", "Status", "Form"]
+"""The columns before the fields: the reference, when it arrived (ISO 8601 with the
+offset, in FORMS_TIMEZONE), its status in the desk and its form."""
+
+
+def submissions_csv(submissions: Iterable[Submission], timezone: str) -> str:
+    """The export of these submissions, the desk's and the operators' alike."""
+    return csv_document(EVERY_FIELD, LEADING, rows_for(submissions, timezone))
+
+
+def rows_for(
+    submissions: Iterable[Submission], timezone: str
+) -> Iterator[tuple[list[str], dict[str, object]]]:
+    """The export's leading columns and data for each submission; the time in ISO 8601
+    with its offset, so a spreadsheet or a script reads it without knowing the zone."""
+    for sub in submissions:
+        received = clock.iso(clock.local(sub.created_at, timezone))
+        yield (
+            [sub.reference, received, STATUSES.get(sub.status, sub.status), sub.form.slug],
+            sub.data,
+        )
 
 
 def spreadsheet_safe(value: str) -> str:

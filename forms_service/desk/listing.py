@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from ..forms.definitions import FORMS
 from ..storage import store
 from . import queries, signin
-from .export import EVERY_FIELD, csv_document
+from .export import submissions_csv
 from .shared import Desk, signed_in
 
 log = logging.getLogger("forms_service.desk")
@@ -117,8 +117,7 @@ async def export(request: Request, desk: Desk, session: signin.Session, form) ->
         queries.export, filters, session.address, store.now(), desk.settings.follow_up_days
     )
     log.info("a coordinator exported %d submission(s)", len(subs))
-    rows = queries.rows_for(subs, desk.settings.timezone)
-    text = csv_document(EVERY_FIELD, ["Reference", "Received", "Status", "Form"], rows)
+    text = submissions_csv(subs, desk.settings.timezone)
     return Response(
         text.encode("utf-8"),
         headers={

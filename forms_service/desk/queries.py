@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from .. import clock
 from ..forms.addresses import spellings
 from ..forms.definitions import FORMS, STATUSES, Form
 from ..forms.words import LANGUAGE_KEY, language, reply_in, say
@@ -288,6 +287,13 @@ def export(
     return [_submission(row) for row in rows]
 
 
+def every_submission(conn: sqlite3.Connection) -> list[Submission]:
+    """Every submission, oldest first, as `forms-service export` writes them (the
+    operators' command notes nothing in their history)."""
+    rows = conn.execute(f"SELECT {_COLUMNS} FROM submissions s ORDER BY s.id").fetchall()
+    return [_submission(row) for row in rows]
+
+
 def counts(conn: sqlite3.Connection, since: float, waiting_before: float) -> tuple[int, int]:
     """New submissions since a moment, and those still new from before the follow-up limit."""
     new = conn.execute(
@@ -298,16 +304,3 @@ def counts(conn: sqlite3.Connection, since: float, waiting_before: float) -> tup
         (waiting_before,),
     ).fetchone()[0]
     return new, waiting
-
-
-def rows_for(
-    submissions: list[Submission], timezone: str
-) -> Iterator[tuple[list[str], dict[str, object]]]:
-    """The export's leading columns and data for each submission; the time in ISO 8601
-    with its offset, so a spreadsheet or a script reads it without knowing the zone."""
-    for sub in submissions:
-        received = clock.iso(clock.local(sub.created_at, timezone))
-        yield (
-            [sub.reference, received, STATUSES.get(sub.status, sub.status), sub.form.slug],
-            sub.data,
-        )

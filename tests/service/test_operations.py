@@ -35,7 +35,7 @@ def test_export_opens_cleanly_in_a_spreadsheet(service: Service, tmp_path):
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: spreadsheets read the accents right
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0][:5] == ["Reference", "Received (UTC)", "Email status", "Form", "name"]
+    assert rows[0][:5] == ["Reference", "Received", "Status", "Form", "name"]
     assert len(rows) == 3
     names = [r[4] for r in rows[1:]]
     assert names[0].startswith("'=")  # a formula is shown, never run
