@@ -373,6 +373,43 @@ def test_the_911_line_is_at_least_body_size(guarded, site_service):
     assert sizes[0] >= sizes[1] > 0
 
 
+# Each number in a phone or text link that a line break splits, as "path: link text":
+# the number's characters, found in the link's text nodes, lie on more than one line.
+WRAPPED_NUMBERS = """() => {
+  const split = a => {
+    const walker = document.createTreeWalker(a, NodeFilter.SHOW_TEXT);
+    for (let node; (node = walker.nextNode());) {
+      for (const m of node.data.matchAll(/\\+?\\d[\\d\\s().-]*\\d/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...range.getClientRects()].map(r => Math.round(r.bottom)));
+        if (lines.size > 1) return true;
+      }
+    }
+    return false;
+  };
+  return [...document.querySelectorAll('a[href^="tel:"], a[href^="sms:"]')]
+    .filter(split).map(a => location.pathname + ': ' + a.textContent.trim());
+}"""
+
+
+def test_no_phone_or_text_link_breaks_across_lines_on_a_phone(guarded, site_service, site_pages):
+    """A number split at a hyphen ("1-888-" then "373-7888") is misread and misdialed: on
+    every page of both editions at 360 px, each tel: and sms: link is on one line (an
+    inline link that wraps has one box per line)."""
+    assert any(p.startswith("/es/") for p in site_pages) and "/" in site_pages
+    page = guarded.new_page()
+    page.set_viewport_size(PHONE)
+    wrapped, links = [], 0
+    for path in site_pages:
+        page.goto(site_service.url + path)
+        links += page.locator('a[href^="tel:"], a[href^="sms:"]').count()
+        wrapped += page.evaluate(WRAPPED_NUMBERS)
+    assert links >= 2 * len(site_pages)  # the help bar's and the footer's, at least
+    assert wrapped == [], "\n".join(wrapped)
+
+
 @pytest.mark.parametrize("lang", EDITIONS)
 def test_help_bar_is_a_named_landmark_and_the_exit_says_emergency_first(
     guarded, site_service, lang
