@@ -29,10 +29,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {path.relative_to(project.root)}")
         return 0
     try:
-        if message := check(project):
-            print(message, file=sys.stderr)
+        # the editors' checks first: what breaks a page before the list of stand-ins
         findings = editor_checks.check_project(project)
         if message := editor_checks.report(findings, is_production()):
+            print(message, file=sys.stderr)
+        if message := check(project):
             print(message, file=sys.stderr)
         check_titles(args.site, project)
         finish_site(args.site, project)

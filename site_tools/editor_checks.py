@@ -1,8 +1,11 @@
 """Checks that speak to editors: what in a Markdown page would break it or hurt readers,
 in plain words, with the file, the line and what to do.
 
-Every build lists them. A deploy preview (Netlify's CONTEXT=deploy-preview) also shows
-them on a page of its own, /editor-checks/, which no other build writes. A production
+Every build lists them, most harmful first: what would break a page (and stop a
+publish), then warnings, then reminders (sentences to confirm), one line or one folded
+list per page so they never hide the rest. A deploy preview (Netlify's
+CONTEXT=deploy-preview) also shows them on a page of its own, /editor-checks/, which no
+other build writes. A production
 build stops on those that would break a page (a broken link or anchor, an admonition
 that would publish empty, a volunteer or contact page without its form), as the launch
 guard stops on stand-ins. They read the Markdown sources only, so any engine can run
@@ -55,9 +58,52 @@ class Finding:
     problem: str
     todo: str
     breaks: bool = False  # would break the published page: a production build stops
+    reminder: bool = False  # known and wanted for now (a sentence to confirm): listed last
 
     def __str__(self) -> str:
         return f"{self.path}, line {self.line}: {self.problem}. {self.todo}"
+
+    @property
+    def rank(self) -> int:
+        """0 breaks a page (and stops a publish), 1 a warning, 2 a reminder."""
+        return 0 if self.breaks else 2 if self.reminder else 1
+
+
+# The three kinds, most harmful first: a heading and what it means, for the build's log
+# and the preview's page.
+KINDS = (
+    ("Would break a page", "A published build stops on these: fix them first."),
+    ("Warnings", "The page is published, but some readers are let down: fix these next."),
+    (
+        "Reminders",
+        "Sentences the organization has still to confirm, grouped by page: they break no page.",
+    ),
+)
+
+
+def by_harm(findings: list[Finding]) -> list[list[Finding]]:
+    """The findings in three lists, as KINDS names them, each in the order found."""
+    return [[f for f in findings if f.rank == rank] for rank in range(len(KINDS))]
+
+
+def reminders_by_page(reminders: list[Finding]) -> dict[str, list[Finding]]:
+    """Reminders grouped by page, pages in the order first met."""
+    pages: dict[str, list[Finding]] = {}
+    for finding in reminders:
+        pages.setdefault(finding.path, []).append(finding)
+    return pages
+
+
+def counted(findings: list[Finding]) -> str:
+    """'1 would break a page, 2 warning(s), 47 reminder(s) on 8 page(s)', leaving out
+    what there is none of."""
+    breaking, warnings, reminders = by_harm(findings)
+    parts = [f"{len(breaking)} would break a page"] if breaking else []
+    parts += [f"{len(warnings)} warning(s)"] if warnings else []
+    if reminders:
+        pages = len(reminders_by_page(reminders))
+        parts.append(f"{len(reminders)} reminder(s) on {pages} page(s)")
+    return ", ".join(parts)
 
 
 def lines_outside_code(text: str) -> Iterator[tuple[int, str]]:
@@ -182,8 +228,10 @@ def check_to_confirm(rel: str, text: str) -> Iterator[Finding]:
                 rel,
                 number,
                 f"a sentence still waits for the organization to confirm it ({found[0]})",
-                "Once they agree it is true, delete the marker; otherwise change or delete"
-                " the sentence (production builds stop while any is left).",
+                "Once the organization agrees a sentence is true, delete its marker;"
+                " otherwise change or delete the sentence (production builds stop while"
+                " any is left).",
+                reminder=True,
             )
 
 
@@ -285,18 +333,42 @@ def check_project(project: Project) -> list[Finding]:
 
 
 def report(findings: list[Finding], production: bool) -> str:
-    """The findings for the build's log ("" when none); raises LaunchBlocked in a
-    production build when one would break a page."""
+    """The findings for the build's log ("" when none), most harmful first, a page's
+    reminders on one line; raises LaunchBlocked in a production build when one would
+    break a page."""
     if not findings:
         return ""
-    listing = "\n".join(f"  {f}" for f in findings)
-    breaking = [f for f in findings if f.breaks]
+    breaking = by_harm(findings)[0]
     if production and breaking:
         raise LaunchBlocked(
             f"Editors' checks: {len(breaking)} problem(s) would break a page, so nothing is"
             f" published until they are fixed:\n" + "\n".join(f"  {f}" for f in breaking)
         )
-    return f"Editors' checks: {len(findings)} thing(s) to look at:\n{listing}"
+    sections = []
+    for (heading, meaning), found in zip(KINDS, by_harm(findings), strict=True):
+        if not found:
+            continue
+        if found[0].reminder:
+            meaning = " ".join([meaning, *what_to_do(found)])
+            lines = [reminder_line(page) for page in reminders_by_page(found).values()]
+        else:
+            lines = [str(f) for f in found]
+        sections.append(
+            f"{heading} ({len(found)}). {meaning}\n" + "\n".join(f"  {x}" for x in lines)
+        )
+    return f"Editors' checks: {counted(findings)}:\n" + "\n".join(sections)
+
+
+def reminder_line(page: list[Finding]) -> str:
+    """One page's reminders in one line: its lines, then each problem once."""
+    lines = ", ".join(str(f.line) for f in page)
+    said = "; ".join(dict.fromkeys(f.problem for f in page))
+    return f"{page[0].path}, line{'s' if len(page) > 1 else ''} {lines}: {said}."
+
+
+def what_to_do(reminders: list[Finding]) -> list[str]:
+    """What to do about the reminders, each advice once (it is the same on every page)."""
+    return list(dict.fromkeys(f.todo for f in reminders))
 
 
 def is_deploy_preview() -> bool:
@@ -304,18 +376,46 @@ def is_deploy_preview() -> bool:
     return os.environ.get("CONTEXT", "") == "deploy-preview"
 
 
-def write_page(site: Path, findings: list[Finding]) -> Path:
-    """The findings as a page of their own, for a deploy preview only."""
-    items = "\n".join(
-        f"<li><p><strong>{html.escape(f.path)}, line {f.line}</strong>"
-        f"{' (would break the page)' if f.breaks else ''}: {html.escape(f.problem)}.</p>"
-        f"<p>{html.escape(f.todo)}</p></li>"
-        for f in findings
+def finding_html(finding: Finding, where: str) -> str:
+    return (
+        f"<li><p><strong>{html.escape(where)}</strong>: {html.escape(finding.problem)}.</p>"
+        f"<p>{html.escape(finding.todo)}</p></li>"
     )
-    summary = (
-        f"<p>{len(findings)} thing(s) to look at before this change is published.</p>"
-        if findings
-        else "<p>Nothing to look at: every check passed.</p>"
+
+
+def section_html(heading: str, meaning: str, found: list[Finding]) -> str:
+    """One kind of finding: a list, or for reminders a folded list per page."""
+    top = f'<h2 id="{heading.lower().replace(" ", "-")}">{heading} ({len(found)})</h2>\n'
+    top += f"<p>{html.escape(meaning)}</p>\n"
+    if not found[0].reminder:
+        items = "\n".join(finding_html(f, f"{f.path}, line {f.line}") for f in found)
+        return f"{top}<ol>\n{items}\n</ol>\n"
+    top += "".join(f"<p>{html.escape(todo)}</p>\n" for todo in what_to_do(found))
+    pages = []
+    for path, page in reminders_by_page(found).items():
+        items = "\n".join(
+            f"<li><strong>line {f.line}</strong>: {html.escape(f.problem)}.</li>" for f in page
+        )
+        pages.append(
+            f"<details>\n<summary>{html.escape(path)}: {len(page)} reminder(s)</summary>\n"
+            f"<ul>\n{items}\n</ul>\n</details>"
+        )
+    return top + "\n".join(pages) + "\n"
+
+
+def write_page(site: Path, findings: list[Finding]) -> Path:
+    """The findings as a page of their own, for a deploy preview only: what would break a
+    page first, then warnings, then the reminders folded away page by page."""
+    if findings:
+        summary = f"<p>Before this change is published: {html.escape(counted(findings))}.</p>"
+        if not by_harm(findings)[0]:
+            summary += "\n<p>Nothing here would break a page.</p>"
+    else:
+        summary = "<p>Nothing to look at: every check passed.</p>"
+    sections = "".join(
+        section_html(heading, meaning, found)
+        for (heading, meaning), found in zip(KINDS, by_harm(findings), strict=True)
+        if found
     )
     page = site / PAGE / "index.html"
     page.parent.mkdir(parents=True, exist_ok=True)
@@ -327,7 +427,7 @@ def write_page(site: Path, findings: list[Finding]) -> Path:
         '<link rel="stylesheet" href="/assets/stylesheets/site.css">\n</head>\n<body>\n'
         "<main>\n<h1>Checks for editors</h1>\n"
         "<p>This page is only on deploy previews, never on the published site.</p>\n"
-        f"{summary}\n<ol>\n{items}\n</ol>\n</main>\n</body>\n</html>\n",
+        f"{summary}\n{sections}</main>\n</body>\n</html>\n",
         encoding="utf-8",
     )
     return page

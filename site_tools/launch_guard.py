@@ -144,16 +144,37 @@ def check(project: Project) -> str:
     found = find_stand_ins(project.root, sources(project))
     if not found:
         return ""
-    listing = "\n".join(f"  {s}" for s in found)
     if is_production():
+        listing = "\n".join(f"  {s}" for s in found)
         raise LaunchBlocked(
             f"Launch guard: {len(found)} stand-in(s) must be replaced before the site goes "
             f"live (see EDITING.md, 'Before the site first goes live'):\n{listing}"
         )
     return (
         f"Launch guard: {len(found)} stand-in(s) left; a production build will refuse "
-        f"them:\n{listing}"
+        f"them:\n{short_listing(found)}"
     )
+
+
+def short_listing(found: list[StandIn]) -> str:
+    """Each stand-in on a line, but a file's statements to confirm on one line: the
+    editors' checks list them as reminders too, and dozens of them would bury the rest."""
+    to_confirm: dict[str, list[int]] = {}
+    lines = []
+    for s in found:
+        if s.what == "a statement to confirm":
+            if s.path not in to_confirm:
+                lines.append(s.path)  # its place in the list, filled in below
+            to_confirm.setdefault(s.path, []).append(s.line)
+        else:
+            lines.append(str(s))
+    for path, numbers in to_confirm.items():
+        at = ", ".join(map(str, numbers))
+        plural = "s" if len(numbers) > 1 else ""
+        lines[lines.index(path)] = (
+            f"{path}: {len(numbers)} statement(s) to confirm (line{plural} {at})"
+        )
+    return "\n".join(f"  {line}" for line in lines)
 
 
 def check_titles(site: Path, project: Project) -> None:

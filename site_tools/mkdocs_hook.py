@@ -48,9 +48,10 @@ def on_config(config: Any, **kwargs: Any) -> Any:
     if not (project := _first_edition(config)):
         return config
     try:
+        # the editors' checks first: what breaks a page before the list of stand-ins
         messages = [
-            check(project),
             editor_checks.report(editor_checks.check_project(project), is_production()),
+            check(project),
         ]
     except LaunchBlocked as blocked:
         raise Abort(str(blocked)) from None

@@ -32,7 +32,10 @@ def git(repo: Path, *args: str) -> str:
 
 
 def is_checkout(repo: Path) -> bool:
-    """Whether the folder is a git checkout (a copy without history cannot be compared)."""
+    """Whether the folder is a git checkout (a copy without history cannot be compared).
+    Git is asked only when a .git is there or above: a plain copy starts no process."""
+    if not any((folder / ".git").exists() for folder in (repo, *repo.resolve().parents)):
+        return False
     try:
         git(repo, "rev-parse", "--git-dir")
     except (subprocess.CalledProcessError, FileNotFoundError):

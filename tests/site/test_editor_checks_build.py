@@ -4,6 +4,7 @@ deploy preview only, and a production build stopped by a page an editor broke.""
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -48,6 +49,34 @@ def test_a_deploy_preview_shows_the_checks_on_a_page_of_their_own(tmp_path: Path
     assert "Indent the lines that belong in the box by four spaces." in checks
     assert 'content="noindex' in checks
     assert "editor-checks" not in (tmp_path / "site" / "sitemap.xml").read_text(encoding="utf-8")
+
+
+def test_what_breaks_a_page_comes_before_the_reminders_in_the_log_and_on_the_page(
+    tmp_path: Path,
+):
+    """Today's site holds dozens of sentences to confirm: an editor's broken box, added
+    at the end of a page, is listed before them, and they are folded page by page."""
+    root = copy_of_the_site(tmp_path / "repo")
+    safety = root / "docs" / "safety.md"
+    safety.write_text(safety.read_text(encoding="utf-8") + "\n" + BROKEN_BOX, encoding="utf-8")
+    result = build(root, "deploy-preview", tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    start, guard = result.stderr.index("Editors' checks:"), result.stderr.index("Launch guard:")
+    assert start < guard  # before the stand-ins' list
+    log = result.stderr[start:guard]
+    box, first_reminder = log.index("docs/safety.md, line"), log.index("Reminders (")
+    assert log.index("Would break a page (1).") < box < first_reminder
+    reminder_lines = [x[2:] for x in log[first_reminder:].splitlines() if x.startswith("  ")]
+    with_markers = {
+        p.relative_to(root).as_posix()
+        for p in (root / "docs").rglob("*.md")
+        if re.search(r"\[(?:to confirm|por confirmar)\]", p.read_text(encoding="utf-8"))
+    }
+    assert len(with_markers) > 5
+    assert sorted(line.partition(", line")[0] for line in reminder_lines) == sorted(with_markers)
+    page = (tmp_path / "site" / "editor-checks" / "index.html").read_text(encoding="utf-8")
+    assert page.index("would publish empty") < page.index("<details>")
+    assert page.count("<details>") == len(with_markers)
 
 
 def test_other_builds_write_no_checks_page(site_dir: Path):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from site_tools import editor_checks as checks
-from site_tools.launch_guard import LaunchBlocked
+from site_tools.launch_guard import LaunchBlocked, StandIn, short_listing
 
 from ..support import ROOT
 
@@ -98,7 +98,65 @@ def test_a_hard_page_read_first_is_warned_and_ours_are_not():
 def test_a_production_build_stops_only_on_what_would_break_a_page():
     warning = checks.Finding("docs/p.md", 3, "an image has no alt text", "Describe it.")
     breaking = checks.Finding("docs/p.md", 9, "the link leads nowhere", "Fix it.", breaks=True)
-    assert "1 thing(s)" in checks.report([warning], production=True)
-    assert "2 thing(s)" in checks.report([warning, breaking], production=False)
+    assert "1 warning(s)" in checks.report([warning], production=True)
+    assert "1 would break a page, 1 warning(s)" in checks.report([warning, breaking], False)
     with pytest.raises(LaunchBlocked, match=r"docs/p.md, line 9: the link leads nowhere"):
         checks.report([warning, breaking], production=True)
+
+
+def mixed_findings() -> list[checks.Finding]:
+    """Reminders first and a breaking link last, as the checks find them in page order."""
+    text = FRONT + "".join(f"[to confirm] Promise {n}.\n\n" for n in range(30))
+    reminders = list(checks.check_to_confirm("docs/privacy.md", text))
+    reminders += list(checks.check_to_confirm("docs/es/privacy.md", text))
+    warning = checks.Finding("docs/safety.md", 3, "the image a.png has no alt text", "Describe it.")
+    breaking = checks.Finding("docs/safety.md", 9, "the link leads nowhere", "Fix it.", breaks=True)
+    return [*reminders, warning, breaking]
+
+
+def test_the_builds_list_puts_what_breaks_first_and_a_pages_reminders_on_one_line():
+    listing = checks.report(mixed_findings(), production=False).splitlines()
+    assert listing[0] == (
+        "Editors' checks: 1 would break a page, 1 warning(s), 60 reminder(s) on 2 page(s):"
+    )
+    assert listing[1].startswith("Would break a page (1).")
+    assert listing[2] == "  docs/safety.md, line 9: the link leads nowhere. Fix it."
+    assert listing[3].startswith("Warnings (1).") and "line 3" in listing[4]
+    assert listing[5].startswith("Reminders (60).") and "delete its marker" in listing[5]
+    assert (
+        listing[6].startswith("  docs/privacy.md, lines 6, 8, 10,")
+        and "[to confirm]" in (listing[6])
+    )
+    assert listing[7].startswith("  docs/es/privacy.md, lines 6,") and len(listing) == 8
+
+
+def test_the_preview_page_lists_by_harm_with_reminders_folded_by_page(tmp_path: Path):
+    page = checks.write_page(tmp_path, mixed_findings()).read_text(encoding="utf-8")
+    order = [
+        page.index("Would break a page (1)"),
+        page.index("docs/safety.md, line 9"),
+        page.index("Warnings (1)"),
+        page.index("docs/safety.md, line 3"),
+        page.index("Reminders (60)"),
+        page.index("<details>\n<summary>docs/privacy.md: 30 reminder(s)</summary>"),
+        page.index("<details>\n<summary>docs/es/privacy.md: 30 reminder(s)</summary>"),
+    ]
+    assert order == sorted(order)
+    assert page.count("<details>") == 2 and "<details open" not in page
+    assert page.count("delete its marker") == 1  # said once, not 60 times
+    only_reminders = checks.write_page(tmp_path, mixed_findings()[:3]).read_text()
+    assert "Nothing here would break a page." in only_reminders
+
+
+def test_the_launch_guards_list_gives_a_files_statements_to_confirm_one_line():
+    """The build's log lists the stand-ins after the editors' checks; the statements to
+    confirm, reminders there already, take one line per file, not one each."""
+    found = [
+        StandIn("docs/contact.md", 15, "a statement to confirm", "[to confirm] We reply."),
+        StandIn("docs/contact.md", 63, "an example.org address or URL", "volunteer@example.org"),
+        StandIn("docs/contact.md", 68, "a statement to confirm", "[to confirm] We call."),
+    ]
+    assert short_listing(found).splitlines() == [
+        "  docs/contact.md: 2 statement(s) to confirm (lines 15, 68)",
+        "  docs/contact.md:63: an example.org address or URL: volunteer@example.org",
+    ]

@@ -278,7 +278,8 @@ def test_the_launch_guard_lists_stand_ins_and_blocks_them_in_production(
     monkeypatch.delenv("CONTEXT", raising=False)
     listed = check(project)
     assert "docs/es/contact.md:1: an example.org address" in listed
-    assert listed.count("docs/es/contact.md:1") == 2  # listed once per kind, not per folder
+    assert listed.count("docs/es/contact.md:1") == 1  # listed once per kind, not per folder
+    assert "docs/es/contact.md: 1 statement(s) to confirm (line 1)" in listed
     monkeypatch.setenv("CONTEXT", "production")
     with pytest.raises(LaunchBlocked, match="must be replaced"):
         check(project)
