@@ -11,9 +11,10 @@ closes. At most one read past the cap is ever held: each read is counted, up to 
 blank line that ends the headers, before it is parsed, so headers that arrive in one
 read are bounded too; and the parser's own count holds a request pipelined behind
 another in the same read to the cap (it never reaches the app; the 431 follows the
-answer to the one before). A body must arrive whole within FORMS_BODY_TIMEOUT (and a
-second of grace) of its headers, whether or not the app reads it: a page or a 404
-answers without reading, and uvicorn would take a trickle of body for ever.
+answers to every complete request before it, pipelined ones included). A body must
+arrive whole within FORMS_BODY_TIMEOUT (and a second of grace) of its headers, whether
+or not the app reads it: a page or a 404 answers without reading, and uvicorn would
+take a trickle of body for ever.
 
 The 408 and 431 speak the language of the page the request came from (`?lang=es` in
 its target, as the form posts), read from the first bytes of the request kept for
@@ -139,8 +140,23 @@ class BoundedHeaders(HttpToolsProtocol):
         self._head = b""
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if self._refusal is not None and not self.pipeline:
+        super().on_response_complete()  # starts the next pipelined request, if any
+        if self._refusal is not None and self._all_answered():
+            self._refuse(self._refusal)
+
+    def _all_answered(self) -> bool:
+        """Every request taken so far has its whole answer written: none waits in the
+        pipeline, and the last one taken (`cycle`, the one running once the pipeline is
+        empty) is done."""
+        return not self.pipeline and (self.cycle is None or self.cycle.response_complete)
+
+    def _refuse_when_answered(self, status: int) -> None:
+        """Refuse with `status` once every complete request before it has its answer, in
+        order; nothing more is read meanwhile."""
+        if self._refusal is None:
+            self._refusal = status
+        self.flow.pause_reading()
+        if self._all_answered():
             self._refuse(self._refusal)
 
     def data_received(self, data: bytes) -> None:
@@ -152,7 +168,7 @@ class BoundedHeaders(HttpToolsProtocol):
             end = data.find(b"\r\n\r\n")
             self._header_bytes += end if end >= 0 else len(data)
             if self._header_bytes > self.max_header_bytes:
-                self._refuse(431)
+                self._refuse_when_answered(431)
                 return
             # Even blank lines between requests start the next one's clock: uvicorn's
             # keep-alive timer stops at any byte, so nothing else would end the wait.
@@ -160,9 +176,7 @@ class BoundedHeaders(HttpToolsProtocol):
                 self._start_header_clock()
         super().data_received(data)
         if self._refusal is not None:
-            self.flow.pause_reading()
-            if self.cycle is None or self.cycle.response_complete:
-                self._refuse(self._refusal)  # else once the answer under way is sent
+            self._refuse_when_answered(self._refusal)
 
     def _start_header_clock(self) -> None:
         self._header_clock = self.loop.call_later(self.header_timeout, self._headers_too_slow)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 
@@ -197,3 +198,25 @@ def test_a_request_pipelined_in_the_same_read_is_held_to_the_header_cap(limited:
         answer = read_answer(sock)
     assert answer.startswith(b"HTTP/1.1 200 ") and answer.count(b"HTTP/1.1 200 ") == 1
     assert b"HTTP/1.1 431 " in answer
+
+
+@pytest.mark.parametrize("writes", [1, 2])
+def test_every_request_before_an_oversized_one_gets_its_answer_then_the_refusal(
+    limited: Service, writes: int
+):
+    """Three requests pipelined before one whose headers pass the cap: three answers in
+    order, then the 431, then the connection closes; whether the oversized one came in
+    the same write or in the next."""
+    small = b"GET /api/healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    big = b"GET /api/healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20_000 + b"\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", limited.port), timeout=5) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if writes == 1:
+            sock.sendall(small * 3 + big)
+        else:
+            sock.sendall(small * 3)
+            sock.sendall(big)
+        answer = read_answer(sock)
+    statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", answer)
+    assert statuses == [b"200", b"200", b"200", b"431"], answer[-300:]
+    assert answer.count(b'{"status":"ok"}') == 3
