@@ -30,6 +30,7 @@ from pathlib import Path
 from markdown import Markdown
 from markdown.extensions.toc import slugify
 
+from .admonitions import DEFAULT_TITLES, default_title
 from .launch_guard import STAND_INS, LaunchBlocked
 from .project import Project
 from .translations import is_checkout, pages_behind
@@ -207,6 +208,26 @@ def check_admonitions(rel: str, text: str) -> Iterator[Finding]:
             )
 
 
+UNTITLED_BOX = re.compile(r"^(?:!!!|\?\?\?\+?) ?([\w-]+)[\w\s-]*$")  # no "title" after it
+
+
+def check_box_titles(rel: str, text: str, lang: str) -> Iterator[Finding]:
+    """A box without a title on a page of another language than English shows its type's
+    English word, unless the build knows the word in that language."""
+    known = DEFAULT_TITLES.get(lang)
+    if known is None:
+        return
+    for number, line in lines_outside_code(text):
+        if (box := UNTITLED_BOX.match(line.rstrip())) and box[1] not in known:
+            yield Finding(
+                rel,
+                number,
+                f"the box starting here has no title, so it would show the English word"
+                f' "{default_title(box[1])}"',
+                f'Write its title in quotes after the type, like {line.strip()} "Tu título".',
+            )
+
+
 def check_form_line(rel: str, inside: str, text: str) -> Iterator[Finding]:
     slug = FORM_PAGES.get(inside)
     marker = f"<!-- {slug}-form -->"
@@ -315,6 +336,7 @@ def check_project(project: Project) -> list[Finding]:
             *check_images(rel, text),
             *check_headings(rel, text),
             *check_admonitions(rel, text),
+            *check_box_titles(rel, text, edition.lang),
             *check_form_line(rel, inside, text),
             *check_to_confirm(rel, text),
             *check_reading(rel, inside, text, edition.lang),

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import admin, editor_checks, headers, landmarks, languages, markers, related
+from . import admin, admonitions, editor_checks, headers, landmarks, languages, markers, related
 from .launch_guard import mark_to_confirm_in_article
 from .project import Project
 
 
 def fill_in(html: str, lang: str) -> str:
     """What editors' markers ask for, in `lang`: the forms and the service's settings in
-    words. On a page's content before an engine indexes it for search (MkDocs' hook), or
-    on the built page after (any engine)."""
+    words, and untitled boxes titled in `lang`. On a page's content before an engine
+    indexes it for search (MkDocs' hook), or on the built page after (any engine)."""
+    html = admonitions.translate_default_titles(html, lang)
     html = markers.place_forms(html, lang)
     html = markers.fill_email_details(html, lang)
     return markers.fill_service_settings(html, lang)

@@ -20,7 +20,16 @@ from forms_service.web.headers import NO_STORE, read_header_rules
 
 from ..chromium import new_guarded
 from ..desk import sign_in
-from ..support import ROOT, Service, SmtpServer, text_part, valid_contact, valid_form
+from ..support import (
+    ROOT,
+    Service,
+    SmtpServer,
+    copy_of_the_site,
+    text_part,
+    valid_contact,
+    valid_form,
+)
+from .test_launch_guard import build
 
 API = "/api/forms/volunteer"
 SPANISH_API = API + "?lang=es"
@@ -202,6 +211,44 @@ def test_the_spanish_edition_speaks_plainly_and_to_everyone(site_dir: Path, site
     not_found = (site_dir / "es" / "404.html").read_text(encoding="utf-8")
     assert "Hazte voluntario o voluntaria</a>" in not_found
     assert "Asistente legal certificado o certificada" in page_html(site_dir, "/es/volunteer/")
+
+
+# A box's title as the built page shows it: (the box's type, its title).
+BOX_TITLES = re.compile(
+    r'<div class="admonition ([\w-]+)[^"]*">\s*<p class="admonition-title">([^<]*)</p>'
+    r'|<details class="([\w-]+)[^"]*"[^>]*>\s*<summary>([^<]*)</summary>'
+)
+UNTITLED_BOXES = "\n!!! tip\n\n    Un consejo.\n\n??? note\n\n    Una nota.\n\n!!! warning\n\n    Cuidado.\n"
+
+
+def box_titles(page: str) -> list[tuple[str, str]]:
+    return [(m[1] or m[3], m[2] if m[1] else m[4]) for m in BOX_TITLES.finditer(page)]
+
+
+def test_no_spanish_page_shows_a_boxs_english_default_title(site_dir: Path, site_pages):
+    for path in spanish(site_pages):
+        for kind, title in box_titles(page_html(site_dir, path)):
+            assert title != kind.capitalize(), (path, title)
+
+
+def test_a_box_without_a_title_is_titled_in_spanish_on_a_spanish_page(tmp_path: Path):
+    root = copy_of_the_site(tmp_path / "repo")
+    for name in ("docs/safety.md", "docs/es/safety.md"):
+        with (root / name).open("a", encoding="utf-8") as page:
+            page.write(UNTITLED_BOXES + '\n!!! danger "Si estás en peligro"\n\n    Llama.\n')
+    result = build(root, None, tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    spanish_page = page_html(tmp_path / "site", "/es/safety/")
+    assert box_titles(spanish_page)[-4:] == [
+        ("tip", "Consejo"),
+        ("note", "Nota"),
+        ("warning", "Atención"),
+        ("danger", "Si estás en peligro"),  # a title the editor wrote stays as written
+    ]
+    english = box_titles(page_html(tmp_path / "site", "/safety/"))[-4:]
+    assert english[:3] == [("tip", "Tip"), ("note", "Note"), ("warning", "Warning")]
+    index = (tmp_path / "site" / "es" / "search" / "search_index.json").read_text()
+    assert "Consejo" in index and ">Tip<" not in index
 
 
 def test_every_spanish_page_has_a_no_store_rule_for_netlify(site_dir: Path, site_pages):

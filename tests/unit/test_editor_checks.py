@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from markdown import Markdown
 
 from site_tools import editor_checks as checks
+from site_tools.admonitions import translate_default_titles
 from site_tools.launch_guard import LaunchBlocked, StandIn, short_listing
 
 from ..support import ROOT
@@ -160,3 +163,29 @@ def test_the_launch_guards_list_gives_a_files_statements_to_confirm_one_line():
         "  docs/contact.md: 2 statement(s) to confirm (lines 15, 68)",
         "  docs/contact.md:63: an example.org address or URL: volunteer@example.org",
     ]
+
+
+def test_an_untitled_box_of_an_unknown_type_on_a_spanish_page_is_named():
+    text = FRONT + '!!! tip\n\n    Ok.\n\n!!! recuerda\n\n    Sin título.\n\n!!! recuerda "Ojo"\n'
+    found = list(checks.check_box_titles("docs/es/p.md", text, "es"))
+    assert [f.line for f in found] == [10] and not found[0].breaks
+    assert '"Recuerda"' in found[0].problem and '!!! recuerda "Tu título"' in found[0].todo
+    assert list(checks.check_box_titles("docs/p.md", text, "en")) == []
+
+
+def test_markdowns_english_default_box_titles_become_spanish_and_written_ones_stay():
+    html = Markdown(extensions=checks.EXTENSIONS).convert(
+        '!!! tip\n\n    A.\n\n???+ note\n\n    B.\n\n!!! note "Note"\n\n    C.\n\n'
+        '!!! danger "Peligro inmediato"\n\n    D.\n\n!!! recuerda\n\n    E.\n'
+    )
+    spanish = translate_default_titles(html, "es")
+    titles = re.findall(r'admonition-title">([^<]*)<|<summary>([^<]*)<', spanish)
+    assert ["".join(t) for t in titles] == [
+        "Consejo",
+        "Nota",
+        "Nota",
+        "Peligro inmediato",
+        "Recuerda",
+    ]
+    assert translate_default_titles(spanish, "es") == spanish  # a second time changes nothing
+    assert translate_default_titles(html, "en") == html
