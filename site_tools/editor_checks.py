@@ -33,7 +33,7 @@ from markdown.extensions.toc import slugify
 from .admonitions import DEFAULT_TITLES, default_title
 from .launch_guard import STAND_INS, LaunchBlocked
 from .project import Project
-from .translations import is_checkout, pages_behind
+from .translations import advice, is_checkout, pages_behind
 
 PAGE = "editor-checks"
 FORM_PAGES = {"volunteer/index.md": "volunteer", "contact.md": "contact"}
@@ -347,8 +347,7 @@ def check_project(project: Project) -> list[Finding]:
                 behind.spanish,
                 1,
                 f"this Spanish page may be behind {behind.english} ({behind.why})",
-                f"Read what changed in English (git log -p {behind.english}) and change the"
-                " Spanish page to match.",
+                advice(behind),
             )
         )
     return found

@@ -5,16 +5,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import admin, admonitions, editor_checks, headers, landmarks, languages, markers, related
+from . import (
+    admin,
+    admonitions,
+    editor_checks,
+    headers,
+    landmarks,
+    languages,
+    markers,
+    related,
+    translations,
+)
 from .launch_guard import mark_to_confirm_in_article
 from .project import Project
 
 
 def fill_in(html: str, lang: str) -> str:
     """What editors' markers ask for, in `lang`: the forms and the service's settings in
-    words, and untitled boxes titled in `lang`. On a page's content before an engine
-    indexes it for search (MkDocs' hook), or on the built page after (any engine)."""
-    html = admonitions.translate_default_titles(html, lang)
+    words, untitled boxes titled in `lang`, and no line saying which English version a
+    Spanish page matches. On a page's content before an engine indexes it for search
+    (MkDocs' hook), or on the built page after (any engine)."""
+    html = translations.drop_match_line(admonitions.translate_default_titles(html, lang))
     html = markers.place_forms(html, lang)
     html = markers.fill_email_details(html, lang)
     return markers.fill_service_settings(html, lang)

@@ -6,10 +6,22 @@ Spanish page last did: in a later commit, or in the working copy. Never a failur
 page that is behind is still a good page, but an editor should bring it into step.
 Works on a full or a shallow clone; in a shallow one, a page whose history is cut off
 is reported as unknown, not as in step.
+
+History alone cannot tell that an English change needs nothing in Spanish (an English
+synonym that Spanish already has, a typo fixed): the warning stayed until someone
+changed the Spanish page for no reason, and an editor in the web editor had no way to
+say "compared, it matches". So a Spanish page may say which English version it was
+compared with, in a line of its text the check gives, `<!-- matches English: 1a2b3c4d
+-->` (the English page's fingerprint: its text's SHA-256, first 8 hex digits). While
+the English page is that version the Spanish page is in step, whatever the history
+says; once the English page changes, the line no longer matches and the check warns
+again. The build drops the line from the page (`drop_match_line`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +30,30 @@ ENGLISH = Path("docs")
 SPANISH = ENGLISH / "es"
 
 
+MATCH_LINE = re.compile(r"<!-- matches English: ([0-9a-f]{8}) -->")
+
+
 @dataclass(frozen=True)
 class Behind:
     spanish: str
     english: str
     why: str
+    fingerprint: str = ""  # the English page's, for the line that says the pages match
+
+    @property
+    def match_line(self) -> str:
+        return f"<!-- matches English: {self.fingerprint} -->"
+
+
+def fingerprint(text: str) -> str:
+    """The English page's version: its text (line ends and trailing spaces aside)."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    return hashlib.sha256("\n".join(lines).strip().encode("utf-8")).hexdigest()[:8]
+
+
+def drop_match_line(html: str) -> str:
+    """A built page without the line that says which English version it matches."""
+    return re.sub(r"[ \t]*" + MATCH_LINE.pattern + r"\n?", "", html)
 
 
 def git(repo: Path, *args: str) -> str:
@@ -68,14 +99,32 @@ def pages_behind(repo: Path) -> list[Behind]:
         en = ENGLISH / es.relative_to(SPANISH)
         if not (repo / en).is_file():
             continue
+        now = fingerprint((repo / en).read_text(encoding="utf-8"))
+        said = MATCH_LINE.findall(spanish.read_text(encoding="utf-8"))
+        if now in said:
+            continue  # compared with this very version of the English page and found to match
         es_commit = _last_commit(repo, es)
         if _changed(repo, en) and not _changed(repo, es):
-            behind.append(Behind(str(es), str(en), "the English page has unsaved changes"))
+            why = "the English page has unsaved changes"
         elif not es_commit:
             continue  # a new Spanish page, not committed yet: written from today's English
         elif es_commit in boundaries:
-            behind.append(Behind(str(es), str(en), "unknown: the clone's history is cut off"))
+            why = "unknown: the clone's history is cut off"
         elif later := int(git(repo, "rev-list", "--count", f"{es_commit}..HEAD", "--", str(en))):
             why = f"the English page changed in {later} commit(s) since"
-            behind.append(Behind(str(es), str(en), why))
+        else:
+            continue
+        if said:
+            why += ", and since it was last compared"
+        behind.append(Behind(str(es), str(en), why, now))
     return behind
+
+
+def advice(page: Behind) -> str:
+    """What an editor does about it, in the web editor."""
+    return (
+        f"Open the page in the web editor: English ({page.english}) on the left, Spanish on"
+        " the right. Change the Spanish so it says what the English says now, and save. If"
+        " it already does, add this line at the end of the Spanish text and save:"
+        f" {page.match_line}"
+    )

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
-from site_tools.translations import is_checkout, pages_behind
+from site_tools.translations import advice, is_checkout, pages_behind
 
 
 def main(argv: list[str]) -> int:
@@ -26,8 +26,9 @@ def main(argv: list[str]) -> int:
     behind = pages_behind(repo)
     for page in behind:
         print(f"warning: {page.spanish} may be behind {page.english} ({page.why})")
+        print(f"  {advice(page)}")
     if behind:
-        print("See EDITING.md, 'Páginas en español', to bring them into step.")
+        print("See EDITING.md, 'Keep it in step'.")
     else:
         print("Spanish pages: each is in step with its English page.")
     return 0

@@ -566,6 +566,65 @@ def test_the_check_works_on_a_shallow_clone(repo: Path, tmp_path: Path):
     assert "changed in 1 commit(s) since" in check(deep)
 
 
+def advised_line(out: str) -> str:
+    """The line the check's advice says to add to the Spanish page."""
+    return re.search(r"<!-- matches English: [0-9a-f]{8} -->", out)[0]
+
+
+def test_a_spanish_page_compared_and_found_to_match_is_in_step(repo: Path):
+    """How we work's case: the English page gained 'a lawyer' beside 'an attorney', which
+    Spanish's 'abogado' already says. History alone warned until someone changed the
+    Spanish page for nothing; the advice (no git: editors have the web editor) gives a
+    line that says the Spanish page matches this English version."""
+    english = (ROOT / "docs" / "how-we-work.md").read_text(encoding="utf-8")
+    before = english.replace("an attorney, a lawyer who", "an attorney who")
+    write(repo, "docs/how-we-work.md", before)
+    spanish = (ROOT / "docs/es/how-we-work.md").read_text(encoding="utf-8")
+    write(repo, "docs/es/how-we-work.md", re.sub(r"\n<!-- matches English: \w+ -->", "", spanish))
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "How we work in both languages")
+    write(repo, "docs/how-we-work.md", english)
+    git(repo, "commit", "-qam", "English: attorneys are lawyers too")
+    out = check(repo)
+    assert "docs/es/how-we-work.md may be behind docs/how-we-work.md" in out
+    assert "web editor" in out and "git" not in out.lower()
+    spanish = (repo / "docs/es/how-we-work.md").read_text()
+    write(repo, "docs/es/how-we-work.md", spanish + "\n" + advised_line(out) + "\n")
+    assert "each is in step" in check(repo)  # in the working copy, as in the editor
+    git(repo, "commit", "-qam", "Spanish: compared, it matches")
+    assert "each is in step" in check(repo)
+    # the English page changes again: the line no longer matches, so it warns again
+    write(repo, "docs/how-we-work.md", english + "\nA new paragraph.\n")
+    git(repo, "commit", "-qam", "English: more")
+    assert "since it was last compared" in check(repo)
+    # and back to the version compared: in step, though history says English changed last
+    write(repo, "docs/how-we-work.md", english)
+    git(repo, "commit", "-qam", "English: as it was")
+    assert "each is in step" in check(repo)
+
+
+def test_no_built_page_shows_the_line_that_says_a_page_matches(site_dir: Path, site_pages):
+    assert "<!-- matches English:" in (ROOT / "docs/es/how-we-work.md").read_text()
+    for path in site_pages:
+        assert "matches English" not in page_html(site_dir, path), path
+    index = (site_dir / "es" / "search" / "search_index.json").read_text(encoding="utf-8")
+    assert "matches English" not in index
+
+
+def test_a_page_compared_with_its_english_is_in_step_on_a_shallow_clone(repo: Path, tmp_path):
+    write(repo, "docs/safety.md", "English, changed\n")
+    git(repo, "commit", "-qam", "English only")
+    line = advised_line(check(repo))
+    write(repo, "docs/es/safety.md", "Español\n\n" + line + "\n")
+    git(repo, "commit", "-qam", "Spanish: compared")
+    write(repo, "docs/get-help.md", "English, changed\n")
+    git(repo, "commit", "-qam", "English only, again")
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", str(shallow))
+    out = check(shallow)
+    assert "docs/es/get-help.md may be behind" in out and "safety" not in out
+
+
 def test_the_check_says_so_outside_a_git_checkout(tmp_path: Path):
     assert "not a git checkout" in check(tmp_path)
 
