@@ -79,6 +79,7 @@ class Settings:
     body_timeout: float = 10.0
     max_header_bytes: int = 16 * 1024
     header_timeout: float = 10.0
+    write_timeout: float = 10.0
     acknowledge: bool = False
     retention_days: int = 90
     contact_retention_days: int = 30
@@ -166,6 +167,7 @@ class Settings:
                 "MAX_HEADER_BYTES", _int_between(4096, 1024 * 1024), d.max_header_bytes
             ),
             header_timeout=get("HEADER_TIMEOUT", _positive_float, d.header_timeout),
+            write_timeout=get("WRITE_TIMEOUT", _positive_float, d.write_timeout),
             acknowledge=get("ACKNOWLEDGE", _bool, d.acknowledge),
             retention_days=get("RETENTION_DAYS", _int_between(1, 3650), d.retention_days),
             contact_retention_days=get(

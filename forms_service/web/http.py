@@ -16,6 +16,13 @@ arrive whole within FORMS_BODY_TIMEOUT (and a second of grace) of its headers, w
 or not the app reads it: a page or a 404 answers without reading, and uvicorn would
 take a trickle of body for ever.
 
+Answers must be taken too: a client that sends requests and never reads the answers
+fills the socket's buffers, then the transport's, and the answer being written waits
+for ever (uvicorn has no write time limit, and the header clock waits on our answer).
+Once answers wait unsent in the transport, the client has FORMS_WRITE_TIMEOUT to take
+some of them, again and again, or the connection is dropped (aborted: what waits is
+never sent), with one INFO line in the log.
+
 The 408 and 431 speak the language of the page the request came from (`?lang=es` in
 its target, as the form posts), read from the first bytes of the request kept for
 that. They are plain text, not one of the site's pages: the headers are not parsed,
@@ -80,6 +87,7 @@ class BoundedHeaders(HttpToolsProtocol):
     max_header_bytes = 16 * 1024
     header_timeout = 10.0
     body_timeout = 10.0 + BODY_GRACE
+    write_timeout = 10.0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -91,12 +99,23 @@ class BoundedHeaders(HttpToolsProtocol):
         self._refusal: int | None = None  # to answer once the answer under way is sent
         self._header_clock: asyncio.TimerHandle | None = None
         self._body_clock: asyncio.TimerHandle | None = None
+        self._write_clock: asyncio.TimerHandle | None = None
         self._start_header_clock()  # a connection that sends nothing is bounded too
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_header_clock()
         self._stop_body_clock()
+        self._stop_write_clock()
         super().connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        self._watch_writes()
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        self._stop_write_clock()  # the client took some: a new wait for the rest
+        self._watch_writes()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -141,6 +160,7 @@ class BoundedHeaders(HttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()  # starts the next pipelined request, if any
+        self._watch_writes()
         if self._refusal is not None and self._all_answered():
             self._refuse(self._refusal)
 
@@ -191,12 +211,41 @@ class BoundedHeaders(HttpToolsProtocol):
             self._body_clock.cancel()
             self._body_clock = None
 
+    def _watch_writes(self) -> None:
+        """Start the write clock if answers wait in the transport, unsent."""
+        if self._write_clock is None:
+            unsent = self.transport.get_write_buffer_size()
+            if unsent:
+                self._write_clock = self.loop.call_later(
+                    self.write_timeout, self._writes_waited, unsent
+                )
+
+    def _stop_write_clock(self) -> None:
+        if self._write_clock is not None:
+            self._write_clock.cancel()
+            self._write_clock = None
+
+    def _writes_waited(self, unsent_before: int) -> None:
+        """FORMS_WRITE_TIMEOUT after answers were seen waiting: all taken, done; some
+        taken, another wait for the rest; none, the client reads nothing and the
+        connection is dropped, what waits with it."""
+        self._write_clock = None
+        unsent = self.transport.get_write_buffer_size()
+        if unsent and unsent < unsent_before:
+            self._watch_writes()
+        elif unsent:
+            log.info("closed a connection: its answers were not read")
+            self._stop_header_clock()
+            self._stop_body_clock()
+            self.transport.abort()
+
     def _headers_too_slow(self) -> None:
         """408, unless our own answer to the previous request is still being written: the
         client is waiting on us then, and its next request's clock starts again."""
         self._header_clock = None
         if self.cycle is not None and not self.cycle.response_complete:
             self._start_header_clock()
+            self._watch_writes()  # an answer nobody takes is bounded by the write clock
             return
         self._refuse(408)
 
@@ -227,10 +276,14 @@ class BoundedHeaders(HttpToolsProtocol):
                 + body
             )
         self.transport.close()
+        self._watch_writes()  # closing waits for what is unsent: bounded too
 
 
 def bounded_protocol(
-    max_header_bytes: int, header_timeout: float, body_timeout: float
+    max_header_bytes: int,
+    header_timeout: float,
+    body_timeout: float,
+    write_timeout: float = Settings.write_timeout,
 ) -> type[BoundedHeaders]:
     """The protocol class for uvicorn.Config(http=...), with these limits. The body's clock
     at this level runs a little longer than FORMS_BODY_TIMEOUT, so that a form being read
@@ -242,6 +295,7 @@ def bounded_protocol(
             "max_header_bytes": max_header_bytes,
             "header_timeout": header_timeout,
             "body_timeout": body_timeout + BODY_GRACE,
+            "write_timeout": write_timeout,
         },
     )
 
@@ -256,7 +310,10 @@ def server_config(app: ASGIApp, settings: Settings) -> uvicorn.Config:
         host=settings.host,
         port=settings.port,
         http=bounded_protocol(
-            settings.max_header_bytes, settings.header_timeout, settings.body_timeout
+            settings.max_header_bytes,
+            settings.header_timeout,
+            settings.body_timeout,
+            settings.write_timeout,
         ),
         access_log=False,
         server_header=False,

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 import socket
 import time
+from pathlib import Path
 
 import pytest
 
 from forms_service.web.http import language_of_head
 
-from ..support import Service, valid_form
+from ..support import Service, valid_form, wait_until
 from .test_delivery import post
 
 
@@ -220,3 +221,42 @@ def test_every_request_before_an_oversized_one_gets_its_answer_then_the_refusal(
     statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", answer)
     assert statuses == [b"200", b"200", b"200", b"431"], answer[-300:]
     assert answer.count(b'{"status":"ok"}') == 3
+
+
+UNREAD = "closed a connection: its answers were not read"
+
+
+def never_reading(service: Service, site_dir: Path) -> socket.socket:
+    """A client that asks for the site's largest file again and again, pipelined in one
+    write, and reads nothing: more than loopback's socket buffers (4 MiB) hold."""
+    biggest = max((p for p in site_dir.rglob("*") if p.is_file()), key=lambda p: p.stat().st_size)
+    path = "/" + biggest.relative_to(site_dir).as_posix()
+    times = min(200, -(-16 * 1024 * 1024 // biggest.stat().st_size))
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connecting
+    sock.settimeout(5)
+    sock.connect(("127.0.0.1", service.port))
+    sock.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode() * times)
+    return sock
+
+
+def closed_by_the_service(sock: socket.socket) -> bool:
+    """Read what the service sent before it dropped the connection, up to its end."""
+    try:
+        for _ in range(10_000):  # 640 MB at most: far more than any buffer holds
+            if not sock.recv(65536):
+                return True
+    except ConnectionResetError:
+        return True
+    return False
+
+
+def test_a_client_that_never_reads_its_answers_is_closed(start_service, smtp, site_dir):
+    """Sending requests and reading no answer held a connection for ever: the answer
+    being written waited on a full buffer, and the header clock waited on the answer."""
+    service = start_service(smtp.port, FORMS_WRITE_TIMEOUT="1", FORMS_HEADER_TIMEOUT="2")
+    with never_reading(service, site_dir) as sock:
+        wait_until(lambda: UNREAD in service.log(), 30, "the unread connection to be closed")
+        assert closed_by_the_service(sock)
+    with service.client() as client:  # and the service goes on answering others
+        assert client.get("/api/healthz").status_code == 200

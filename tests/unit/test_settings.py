@@ -46,6 +46,7 @@ def test_values_are_read_and_typed():
         ("FORMS_ACKNOWLEDGE", "maybe"),
         ("FORMS_MAX_HEADER_BYTES", "100"),
         ("FORMS_HEADER_TIMEOUT", "0"),
+        ("FORMS_WRITE_TIMEOUT", "0"),
     ],
 )
 def test_a_bad_value_names_its_variable(name, value):
