@@ -21,7 +21,10 @@ fills the socket's buffers, then the transport's, and the answer being written w
 for ever (uvicorn has no write time limit, and the header clock waits on our answer).
 Once answers wait unsent in the transport, the client has FORMS_WRITE_TIMEOUT to take
 some of them, again and again, or the connection is dropped (aborted: what waits is
-never sent), with one INFO line in the log.
+never sent), with one INFO line in the log. A connection closed while one of several
+pipelined requests is being answered tells that one too, not only the last one parsed
+as uvicorn does: its next write would otherwise go to a closed transport (uvloop raises
+a RuntimeError, logged with its whole traceback).
 
 The 408 and 431 speak the language of the page the request came from (`?lang=es` in
 its target, as the form posts), read from the first bytes of the request kept for
@@ -38,7 +41,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import uvicorn
 from starlette.types import ASGIApp
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn._types import ASGI3Application
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from ..forms.words import HOTLINE, Words, language, say
 from ..settings import Settings
@@ -100,13 +104,27 @@ class BoundedHeaders(HttpToolsProtocol):
         self._header_clock: asyncio.TimerHandle | None = None
         self._body_clock: asyncio.TimerHandle | None = None
         self._write_clock: asyncio.TimerHandle | None = None
+        self._running: RequestResponseCycle | None = None  # the request being answered
         self._start_header_clock()  # a connection that sends nothing is bounded too
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_header_clock()
         self._stop_body_clock()
         self._stop_write_clock()
+        self._disconnect_running()
         super().connection_lost(exc)
+
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
+        self._running = cycle
+        super()._start_asgi_task(cycle, app)
+
+    def _disconnect_running(self) -> None:
+        """Tell the request being answered that nothing more goes out: uvicorn tells only
+        the last one parsed (`cycle`), another one while requests are pipelined."""
+        running = self._running
+        if running is not None and not running.response_complete:
+            running.disconnected = True
+            running.message_event.set()
 
     def pause_writing(self) -> None:
         super().pause_writing()
@@ -237,6 +255,7 @@ class BoundedHeaders(HttpToolsProtocol):
             log.info("closed a connection: its answers were not read")
             self._stop_header_clock()
             self._stop_body_clock()
+            self._disconnect_running()
             self.transport.abort()
 
     def _headers_too_slow(self) -> None:
@@ -275,6 +294,7 @@ class BoundedHeaders(HttpToolsProtocol):
                 + b"\r\nconnection: close\r\n\r\n"
                 + body
             )
+        self._disconnect_running()  # an answer under way is cut off: nothing more of it
         self.transport.close()
         self._watch_writes()  # closing waits for what is unsent: bounded too
 

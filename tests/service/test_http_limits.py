@@ -260,3 +260,22 @@ def test_a_client_that_never_reads_its_answers_is_closed(start_service, smtp, si
         assert closed_by_the_service(sock)
     with service.client() as client:  # and the service goes on answering others
         assert client.get("/api/healthz").status_code == 200
+
+
+def test_a_connection_closed_mid_answer_leaves_one_line_in_the_log(start_service, smtp, site_dir):
+    """Under uvloop, as `forms-service serve` runs: the answer being written to a
+    connection closed under it wrote to a closed transport, and the log got a RuntimeError
+    with its whole traceback; now one INFO line, naming no client."""
+    service = start_service(smtp.port, process=True, FORMS_WRITE_TIMEOUT="1")
+    ours = []
+    for _ in range(2):
+        with never_reading(service, site_dir) as sock:
+            ours.append(str(sock.getsockname()[1]))
+            wait_until(lambda: service.log().count(UNREAD) == len(ours), 30, "the close")
+    with service.client() as client:  # answered after anything the closes set off
+        assert client.get("/api/healthz").status_code == 200
+    log = service.log()
+    lines = [line for line in log.splitlines() if "closed a connection" in line]
+    assert [line.split(" ", 2)[2] for line in lines] == [f"INFO forms_service.http: {UNREAD}"] * 2
+    assert "Traceback" not in log and "RuntimeError" not in log and "ERROR" not in log
+    assert not any(port in line for line in lines for port in ours)
