@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -13,16 +14,34 @@ import pytest
 from .support import ROOT, InProcessService, Service, SmtpServer, site_paths
 
 
-@pytest.fixture(scope="session")
-def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site as `make run` and Netlify build it: `mkdocs build --strict`."""
-    out = tmp_path_factory.mktemp("site")
+def build_site(out: Path) -> Path:
+    """`mkdocs build --strict` into `out`, as `make run` and Netlify build the site."""
     subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(out)],
         cwd=ROOT,
         check=True,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
+    return out
+
+
+@pytest.fixture(scope="session")
+def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site as `make run` and Netlify build it, built once per run: under `pytest -n`
+    the first worker to ask builds it in the run's shared temporary folder while the
+    others wait on a file lock, then all read the same files (as pytest-xdist's guide
+    does for session data)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return build_site(tmp_path_factory.mktemp("site"))
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent  # this run's, above every worker's own
+    out, built = shared / "site", shared / "site.built"
+    with FileLock(str(shared / "site.lock")):
+        if not built.exists():
+            shutil.rmtree(out, ignore_errors=True)  # a build that failed half-way
+            build_site(out)
+            built.touch()
     return out
 
 
