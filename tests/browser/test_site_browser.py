@@ -522,18 +522,20 @@ def test_pressing_shift_three_times_in_five_seconds_leaves(guarded, site_service
     assert page.url == home  # the page before, not the page left
 
 
+@pytest.mark.parametrize("part", range(PARTS), ids=[f"part{i + 1}" for i in range(PARTS)])
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360x740", "1280x800"])
 def test_shift_three_times_leaves_every_page_and_back_does_not_return(
-    browser, site_service, site_pages, viewport
+    browser, site_service, site_pages, viewport, part
 ):
     """Every built page, each in a tab of its own after another page of the site: three
     presses 1.5 s apart reach the (intercepted) destination, and Back shows the page
-    before, never the page left."""
+    before, never the page left. The pages in two halves, for two workers."""
     g = new_guarded(browser, site_service.url, viewport=viewport)
     problems = []
-    for batch in range(0, len(site_pages), SHIFT_BATCH):
+    pages = site_pages[part::PARTS]
+    for batch in range(0, len(pages), SHIFT_BATCH):
         tabs = []
-        for path in site_pages[batch : batch + SHIFT_BATCH]:
+        for path in pages[batch : batch + SHIFT_BATCH]:
             before = "/get-help/" if path == "/" else "/"
             tab = g.new_page()
             tab.goto(site_service.url + before)
@@ -552,7 +554,7 @@ def test_shift_three_times_leaves_every_page_and_back_does_not_return(
             if tab.url != site_service.url + before:
                 problems.append(f"{path}: Back showed {tab.url}")
             tab.close()
-    assert g.foreign == [] and len(g.exits) >= len(site_pages)
+    assert g.foreign == [] and len(g.exits) >= len(pages)
     g.context.close()
     assert problems == []
 
