@@ -31,7 +31,7 @@ from .storage import schema
 from .storage.committer import Committer
 from .web import guard
 from .web.health import Readiness, healthz, readyz
-from .web.intake import form_resource, openapi_document
+from .web.intake import form_resource, openapi_document, thank_you
 from .web.middleware import AccessLog, site_security_headers
 from .web.pages import Pages
 from .web.refusals import http_error, server_error
@@ -81,6 +81,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         "/api",
         routes=[
             Route("/forms/{slug}", form_resource, methods=["GET", "POST"]),
+            Route("/forms/{slug}/thanks", thank_you, methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/openapi.json", openapi_document),

@@ -2,7 +2,10 @@
 
 `<!-- volunteer-form -->` or `<!-- contact-form -->` (a form's slug, then -form) becomes
 that form, rendered from its definition in `forms_service.forms`, so the site and the
-service never disagree on a field. The others say what the service does, as it is
+service never disagree on a field; `<!-- contact-outcome -->` (slug, then -outcome), on
+a thank-you page, what the service says there of each submission (its reference and
+what became of the email saying we received it), here in the words that hold for anyone
+(forms_service/forms/thanks.py). The others say what the service does, as it is
 set: the site is built where the service does not run (Netlify), so the build reads
 the same variables, read and checked as the service reads them; set them to the
 service's values in both places. `<!-- email-details -->` becomes what the
@@ -19,6 +22,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
+from forms_service.forms import thanks
 from forms_service.forms.definitions import FORMS
 from forms_service.forms.render import form_html
 from forms_service.forms.words import Words, say, wait_of
@@ -96,11 +100,13 @@ def email_details() -> str:
 
 
 def place_forms(page: str, lang: str) -> str:
-    """Each form whose marker the page holds, in the page's language."""
+    """Each form, and each form's outcome, whose marker the page holds, in its language."""
     for slug, form in FORMS.items():
         marker = f"<!-- {slug}-form -->"
         if marker in page:
             page = page.replace(marker, form_html(form, lang=lang))
+        if thanks.marker(form) in page:
+            page = page.replace(thanks.marker(form), thanks.outcome_html(form, lang))
     return page
 
 

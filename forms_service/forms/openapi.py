@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .definitions import HONEYPOT, IDEMPOTENCY_KEY, Field, Form
+from .thanks import ACKNOWLEDGEMENT
 from .words import LANGUAGES
 
 _MESSAGE = {
@@ -23,6 +24,19 @@ _LANGUAGE = {
     "description": "The language of the page the form is sent from: errors, refusals, the"
     f" thank-you page and the acknowledgement come in it ({', '.join(LANGUAGES)};"
     " unknown values are en).",
+}
+
+
+_ACKNOWLEDGEMENT = {
+    "type": "string",
+    "enum": list(ACKNOWLEDGEMENT),
+    "description": "The email saying we received it: on its way, not sent because its inbox"
+    " had one that day, refused by the address, or not asked for.",
+}
+_THANK_YOU = {
+    "description": "Stored (for HTML clients): the thank-you page, with the reference and"
+    " what became of the email saying we received it.",
+    "content": {"text/html": {}},
 }
 
 
@@ -59,6 +73,7 @@ def document(forms: Mapping[str, Form]) -> dict[str, object]:
         "info": {"title": "Form intake", "version": "1"},
         "paths": {
             **{form.action: _form_path(form) for form in forms.values()},
+            **{f"{form.action}/thanks": _thanks_path() for form in forms.values()},
             "/api/healthz": {"get": {"responses": {"200": {"description": "The process runs."}}}},
             "/api/readyz": {
                 "get": {
@@ -110,13 +125,14 @@ def _form_path(form: Form) -> dict[str, object]:
                                 "properties": {
                                     "reference": {"type": "string"},
                                     "status": {"type": "string"},
+                                    "acknowledgement": _ACKNOWLEDGEMENT,
                                 },
-                                "required": ["reference", "status"],
+                                "required": ["reference", "status", "acknowledgement"],
                             }
                         }
                     },
                 },
-                "303": {"description": "Stored; redirect to the thank-you page."},
+                "200": _THANK_YOU,
                 "400": _error("The body could not be read as a form in UTF-8."),
                 "403": _error("Not sent from the site's own origin or proxy."),
                 "408": _error("The body took too long to arrive."),
@@ -143,6 +159,43 @@ def _form_path(form: Form) -> dict[str, object]:
                 },
                 "429": _error("Too many forms stored from one client; see Retry-After."),
                 "503": _error("The database cannot be written; nothing was stored."),
+            },
+        },
+    }
+
+
+def _thanks_path() -> dict[str, object]:
+    """The thank-you page again, for the page's script once its post was stored."""
+    body = {
+        "type": "object",
+        "properties": {
+            IDEMPOTENCY_KEY: {"type": "string", "description": "The key the form was sent with."}
+        },
+        "required": [IDEMPOTENCY_KEY],
+    }
+    return {
+        "parameters": [_LANGUAGE],
+        "post": {
+            "summary": "The thank-you page of a form sent with this idempotency key.",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/x-www-form-urlencoded": {"schema": body},
+                    "multipart/form-data": {"schema": body},
+                },
+            },
+            "responses": {
+                "200": _THANK_YOU,
+                "201": {
+                    "description": "For JSON clients: the reference and the email's outcome.",
+                    "content": {"application/json": {}},
+                },
+                "400": _error("The body could not be read as a form in UTF-8."),
+                "403": _error("Not sent from the site's own origin or proxy."),
+                "404": _error("No form kept was sent with this key."),
+                "408": _error("The body took too long to arrive."),
+                "413": _error("The body is larger than the cap."),
+                "415": _error("Not a form content type."),
             },
         },
     }

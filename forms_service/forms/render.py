@@ -60,7 +60,6 @@ def form_html(
     return _env.get_template("form.html").render(
         form=form,
         action=form.action if lang == LANGUAGES[0] else f"{form.action}?lang={lang}",
-        thanks=in_edition(form.thanks, lang),
         lang=lang,
         say=say,
         w=words,

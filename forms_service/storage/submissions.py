@@ -3,7 +3,8 @@ recognised as repeats of one stored before.
 
 The outbox row is written in the same transaction as its submission: a submission that
 was acknowledged always has mail to deliver. An address is thanked (an acknowledgement
-email) at most once a day.
+email) at most once a day, and each outcome says what became of the thanks, so the
+thank-you page can tell the person what actually happened.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import hashlib
 import json
 import secrets
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cached_property
+from typing import Literal
 
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 
@@ -33,11 +35,18 @@ class NewSubmission:
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+Acknowledgement = Literal["sending", "sent_today", "failed", "not_asked"]
+"""What became of a stored submission's acknowledgement email: on its way (`sending`,
+also once sent), not sent because its inbox was thanked earlier that day (`sent_today`),
+given up on by the outbox (`failed`), or not asked for (`not_asked`)."""
+
+
 @dataclass(frozen=True)
 class Accepted:
     reference: str
     duplicate: bool
     conflict: bool = False  # the idempotency key was used before for different answers
+    acknowledgement: Acknowledgement = "not_asked"
 
 
 def new_reference(prefix: str = "V") -> str:
@@ -114,9 +123,48 @@ def insert_batch(
             first_seen[("key", form, idempotency_key)] = (reference, fingerprint)
         outcomes[i] = Accepted(reference, duplicate=False)
         fresh.append((i, reference))
-    if fresh:
-        _insert_fresh(conn, [(subs[i], reference) for i, reference in fresh], now)
-    return [outcomes[i] for i in range(len(subs))]
+    thanked = _insert_fresh(conn, [(subs[i], ref) for i, ref in fresh], now) if fresh else set()
+    return [
+        replace(outcome, acknowledgement=_acknowledgement(conn, sub, outcome, thanked))
+        for sub, outcome in ((subs[i], outcomes[i]) for i in range(len(subs)))
+    ]
+
+
+def _acknowledgement(
+    conn: sqlite3.Connection, sub: NewSubmission, outcome: Accepted, thanked: set[str]
+) -> Acknowledgement:
+    """A fresh submission's thanks as just decided; a repeat's as stored for the first (a
+    conflict is refused, so nothing is said of its thanks)."""
+    if not sub.acknowledge_hash or outcome.conflict:
+        return "not_asked"
+    if outcome.duplicate:
+        return acknowledgement_of(conn, outcome.reference, asked=True)
+    return "sending" if outcome.reference in thanked else "sent_today"
+
+
+def acknowledgement_of(conn: sqlite3.Connection, reference: str, asked: bool) -> Acknowledgement:
+    """What became of the thanks of a stored submission whose sender `asked` for one."""
+    if not asked:
+        return "not_asked"
+    row = conn.execute(
+        "SELECT o.status FROM outbox o JOIN submissions s ON s.id = o.submission_id"
+        " WHERE s.reference = ? AND o.kind = 'acknowledgement'",
+        (reference,),
+    ).fetchone()
+    if row is None:
+        return "sent_today"
+    return "failed" if row[0] == "dead" else "sending"
+
+
+def stored_by_key(
+    conn: sqlite3.Connection, form: str, idempotency_key: str
+) -> tuple[str, dict[str, object]] | None:
+    """The reference and answers of the submission sent with this (hashed) key, if kept."""
+    row = conn.execute(
+        "SELECT reference, data FROM submissions WHERE form = ? AND idempotency_key = ?",
+        (form, idempotency_key),
+    ).fetchone()
+    return (row[0], json.loads(row[1])) if row else None
 
 
 def _repeat(
@@ -139,7 +187,8 @@ def _repeat(
 
 def _insert_fresh(
     conn: sqlite3.Connection, fresh: list[tuple[NewSubmission, str]], now: float
-) -> None:
+) -> set[str]:
+    """Insert; return the references whose address is thanked (first time that day)."""
     rows = [
         [
             reference,
@@ -160,6 +209,7 @@ def _insert_fresh(
     ]
     if acknowledged:
         conn.execute(INSERT_OUTBOX, ("acknowledgement", now, now, json.dumps(acknowledged)))
+    return set(acknowledged)
 
 
 def _first_acknowledgement_today(conn: sqlite3.Connection, address_hash: str, now: float) -> bool:

@@ -69,7 +69,8 @@ class Writer:
             log.error("could not store %d submission(s): %s", len(subs), exc)
             self._drop_connection()
             return {"error": str(exc)}
-        return {"stored": [[o.reference, o.duplicate, o.conflict] for o in outcomes]}
+        stored = [[o.reference, o.duplicate, o.conflict, o.acknowledgement] for o in outcomes]
+        return {"stored": stored}
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:

@@ -6,9 +6,12 @@ Delivery happens elsewhere (outbox.Worker), woken after each commit.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+import sqlite3
 
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -21,7 +24,14 @@ from ..settings import Settings
 from ..storage import keys, store, submissions
 from . import guard
 from .reading import BodyTooLarge, read_form
-from .refusals import UNREADABLE, UNREADABLE_MESSAGE, language_of, refusal, wants_json
+from .refusals import (
+    TRY_LATER,
+    UNREADABLE,
+    UNREADABLE_MESSAGE,
+    language_of,
+    refusal,
+    wants_json,
+)
 from .services import Services
 
 log = logging.getLogger("forms_service")
@@ -83,19 +93,9 @@ async def submit(request: Request, form: Form) -> Response:
 async def receive(request: Request, form: Form, services: Services, place: guard.Place) -> Response:
     """Read, validate and store one post; `place.keep()` marks the outcomes that count."""
     settings = services.settings
-    try:
-        posted = await read_form(request, settings)
-    except BodyTooLarge:
-        message = guard.too_large_message(settings)
-        return refusal(request, 413, TOO_LARGE, message, form)
-    except TimeoutError:
-        # Close the connection: a client this slow should not keep holding it.
-        return refusal(request, 408, TOO_SLOW, TOO_SLOW_MESSAGE, form, Connection="close")
-    except HTTPException:
-        return refusal(request, 400, UNREADABLE, UNREADABLE_MESSAGE, form)
-    except ClientDisconnect:
-        log.info("client went away before sending the whole form")
-        return Response(status_code=400)
+    posted = await read_or_refuse(request, form, settings)
+    if isinstance(posted, Response):
+        return posted
 
     lang = language_of(request)
     result = validate(form, posted, lang)
@@ -107,11 +107,12 @@ async def receive(request: Request, form: Form, services: Services, place: guard
         # nothing in the answers tells it that it was caught.
         place.keep()
         log.info("form filled in the hidden field: answered as received, not stored")
-        return accepted(request, form, submissions.new_reference(form.prefix))
+        asked = wants_acknowledgement(form, result.data, settings)
+        reference = submissions.new_reference(form.prefix)
+        return accepted(request, services, form, reference, "sending" if asked else "not_asked")
     result.data[LANGUAGE_KEY] = lang
 
-    raw_key = str(posted.get(IDEMPOTENCY_KEY) or "")
-    key = hashlib.sha256(raw_key.encode()).hexdigest() if raw_key else None
+    key = hashed_key(posted)
     email = str(result.data.get("email", ""))
     try:
         # the key file is read once, or created beside the database on the first post
@@ -141,7 +142,24 @@ async def receive(request: Request, form: Form, services: Services, place: guard
     log.info(
         "%s %s", outcome.reference, "repeat, already stored" if outcome.duplicate else "stored"
     )
-    return accepted(request, form, outcome.reference)
+    return accepted(request, services, form, outcome.reference, outcome.acknowledgement)
+
+
+async def read_or_refuse(request: Request, form: Form, settings: Settings) -> FormData | Response:
+    """The posted form, or the refusal to answer when it cannot be read."""
+    try:
+        return await read_form(request, settings)
+    except BodyTooLarge:
+        message = guard.too_large_message(settings)
+        return refusal(request, 413, TOO_LARGE, message, form)
+    except TimeoutError:
+        # Close the connection: a client this slow should not keep holding it.
+        return refusal(request, 408, TOO_SLOW, TOO_SLOW_MESSAGE, form, Connection="close")
+    except HTTPException:
+        return refusal(request, 400, UNREADABLE, UNREADABLE_MESSAGE, form)
+    except ClientDisconnect:
+        log.info("client went away before sending the whole form")
+        return Response(status_code=400)
 
 
 KEEPS_WORDS = frozenset({403, 429})
@@ -195,10 +213,74 @@ def wants_acknowledgement(form: Form, data: dict[str, object], settings: Setting
     return settings.acknowledge
 
 
-def accepted(request: Request, form: Form, reference: str) -> Response:
+def accepted(
+    request: Request, services: Services, form: Form, reference: str, acknowledgement: str
+) -> Response:
+    """The thank-you page, with the reference and what became of the email saying we
+    received it, as the answer to the post itself: neither goes into an address or the
+    browser's storage, where a watched device would keep them."""
     if wants_json(request):
-        return JSONResponse({"reference": reference, "status": "received"}, 201)
-    return RedirectResponse(in_edition(form.thanks, language_of(request)), 303)
+        answer = {"reference": reference, "status": "received", "acknowledgement": acknowledgement}
+        return JSONResponse(answer, 201)
+    page = services.pages.thank_you(form, reference, acknowledgement, language_of(request))
+    return HTMLResponse(page)
+
+
+NO_PAGE = Words("We could not show this page", es="No pudimos mostrar esta página")
+NOT_FOUND = Words("We could not find your form", es="No encontramos tu formulario")
+NOT_FOUND_MESSAGE = Words(
+    "We cannot find a form sent from this page. If you sent it, it may have been deleted"
+    " since; if you are not sure it arrived, please send it again.",
+    es="No encontramos ningún formulario enviado desde esta página. Si lo enviaste, puede"
+    " que ya se haya borrado; si no sabes si llegó, vuelve a enviarlo.",
+)
+
+
+async def thank_you(request: Request) -> Response:
+    """The thank-you page of a form the page's script has just sent (and been told
+    201): the script posts the same idempotency key here, so the browser shows the
+    page the post would have answered, with nothing in the address."""
+    form = FORMS.get(request.path_params["slug"])
+    if form is None:
+        raise HTTPException(404)
+    services: Services = request.app.state.services
+    try:
+        guard.check_sender(request, services.settings)
+    except guard.Refusal as r:
+        return refusal(request, r.status, NO_PAGE, r.message, form, **r.headers)
+    posted = await read_or_refuse(request, form, services.settings)
+    if isinstance(posted, Response):
+        return posted
+    key = hashed_key(posted)
+    try:
+        stored = key and await asyncio.to_thread(lookup, services.settings, form, key)
+    except (sqlite3.Error, OSError) as exc:
+        log.error("could not read the database for a thank-you page: %s", type(exc).__name__)
+        return refusal(request, 503, NO_PAGE, TRY_LATER, form, **{"Retry-After": "120"})
+    if not stored:
+        return refusal(request, 404, NOT_FOUND, NOT_FOUND_MESSAGE, form)
+    return accepted(request, services, form, *stored)
+
+
+def hashed_key(posted: FormData) -> str | None:
+    """The idempotency key as stored: hashed, so the database never holds the key that
+    would fetch a thank-you page."""
+    raw_key = str(posted.get(IDEMPOTENCY_KEY) or "")
+    return hashlib.sha256(raw_key.encode()).hexdigest() if raw_key else None
+
+
+def lookup(settings: Settings, form: Form, key: str) -> tuple[str, str] | None:
+    """The reference and the email's outcome of the submission sent with this key."""
+    conn = store.connect(settings.database)
+    try:
+        found = submissions.stored_by_key(conn, form.slug, key)
+        if found is None:
+            return None
+        reference, data = found
+        asked = wants_acknowledgement(form, data, settings)
+        return reference, submissions.acknowledgement_of(conn, reference, asked)
+    finally:
+        conn.close()
 
 
 def invalid(

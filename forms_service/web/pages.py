@@ -1,10 +1,11 @@
 """HTML pages the service answers with, dressed in the built site's own chrome.
 
-Each form's built page (Volunteer, Contact) in each language's edition is read once
-at start-up. The service swaps the form in it (to show errors) or the whole article
-(for a plain message), so every page a person sees looks like the rest of the site,
-quick exit and hotline footer included. The page is served from /api/..., so its
-relative links are made absolute first.
+Each form's built page (Volunteer, Contact) and its thank-you page, in each language's
+edition, is read once at start-up. The service swaps the form in it (to show errors),
+the whole article (for a plain message), or the thank-you page's outcome (for this
+submission's reference and email), so every page a person sees looks like the rest of
+the site, quick exit and hotline footer included. The page is served from /api/..., so
+its relative links are made absolute first.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urljoin
 
-from ..forms import render
+from ..forms import render, thanks
 from ..forms.definitions import Form
 from ..forms.words import LANGUAGES, Words, in_edition, say
 
@@ -71,6 +72,25 @@ def _shell(site_dir: Path, form: Form, lang: str) -> str:
     return FALLBACK.format(title=title, form=render.form_html(form, lang=lang), lang=lang)
 
 
+THANK_YOU = Words("Thank you, we received your message", es="Gracias, recibimos tu mensaje")
+"""The thank-you page's heading where no site was built (a bare service in a test)."""
+
+
+def _thanks_shell(site_dir: Path, form: Form, lang: str) -> str:
+    """The edition's built thank-you page of the form, its outcome ready to be replaced:
+    where an editor lost the outcome's line, it goes after the heading."""
+    page_path = in_edition(form.thanks, lang)
+    source = site_dir / page_path.strip("/") / "index.html"
+    if source.is_file():
+        text = _absolute(page_path, source.read_text(encoding="utf-8"))
+    else:
+        heading = f"<h1>{html.escape(say(THANK_YOU, lang))}</h1>"
+        text = FALLBACK.format(title=html.escape(say(THANK_YOU, lang)), form=heading, lang=lang)
+    if thanks.START not in text:
+        text = text.replace("</h1>", f"</h1>\n{thanks.outcome_html(form, lang)}", 1)
+    return text
+
+
 class Pages:
     """Renders a form with errors, and short message pages, in the site's look and in
     the language of the page the person came from."""
@@ -81,6 +101,18 @@ class Pages:
             for slug, form in forms.items()
             for lang in LANGUAGES
         }
+        self.thanks_shells = {
+            (slug, lang): _thanks_shell(site_dir, form, lang)
+            for slug, form in forms.items()
+            for lang in LANGUAGES
+        }
+
+    def thank_you(self, form: Form, reference: str, acknowledgement: str, lang: str) -> str:
+        """The form's thank-you page, saying this submission's reference and what became
+        of the email saying we received it."""
+        before, _, rest = self.thanks_shells[form.slug, lang].partition(thanks.START)
+        _, _, after = rest.partition(thanks.END)
+        return before + thanks.outcome_html(form, lang, reference, acknowledgement) + after
 
     def form_with_errors(
         self, form: Form, values: Mapping[str, object], errors: Mapping[str, str], lang: str

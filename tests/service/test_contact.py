@@ -135,7 +135,7 @@ def test_without_javascript_a_refusal_shows_the_form_again_with_the_words_typed(
     action = API + ("?lang=es" if lang == "es" else "")
     words = valid_contact(message="My own words, typed with care", good_times="Tuesday noon")
     with service.client() as client:
-        assert client.post(action, data=valid_contact()).status_code == 303
+        assert client.post(action, data=valid_contact()).status_code == 200
         limited = client.post(action, data=words)
         foreign = client.post(action, data=words, headers={"Origin": "https://elsewhere.example"})
     too_many = {"en": "Too many forms were sent", "es": "Se enviaron demasiados formularios"}
@@ -167,7 +167,8 @@ def test_without_javascript_the_post_answers_with_pages(contact: Service):
         wrong = client.post(API, data=valid_contact(ways=["call"], message="Kept words"))
         opened = client.get(API)
         unknown = client.post("/api/forms/nothing-here", data=valid_contact())
-    assert sent.status_code == 303 and sent.headers["location"] == "/contact/thanks/"
+    assert sent.status_code == 200 and "Thank you, we received your message" in sent.text
+    assert "location" not in sent.headers
     assert wrong.status_code == 422
     assert "<title>Error: " in wrong.text and 'id="contact-form"' in wrong.text
     assert "Enter the phone number we may call" in wrong.text
@@ -304,7 +305,6 @@ def test_validation_needs_the_detail_for_each_way_back():
 def test_the_built_contact_page_holds_the_form_and_true_words(site_dir):
     page = (site_dir / "contact" / "index.html").read_text(encoding="utf-8")
     assert 'id="contact-form"' in page and 'action="/api/forms/contact"' in page
-    assert 'data-thanks="/contact/thanks/"' in page
     # nothing typed here is offered for saving or filling on a watched device
     start = page.index('<form class="vf" id="contact-form"')
     form = page[start : page.index("</form>", start)]
@@ -335,3 +335,83 @@ def test_who_is_writing_can_be_brought_back_to_saying_nothing():
     assert result.ok and result.data["who"] == "unsaid"
     assert ("Who is writing", "I would rather not say") in CONTACT.readable(result.data)
     assert CONTACT.field("who").labels["unsaid"].translations["es"] == "Prefiero no decirlo"
+
+
+def outcome(page: str) -> tuple[str, str]:
+    """The reference and the words on the email from a thank-you page the service answered."""
+    found = re.search(r'<div class="vf-outcome" id="vf-outcome">(.*?)</div>', page, re.S)
+    assert found, "no outcome on the page"
+    reference = re.search(r"<strong>([A-Z]-[A-Z2-9]{8})</strong>", found[1])
+    assert reference, found[1]
+    return reference[1], re.sub(r"<[^>]+>", "", found[1])
+
+
+def test_the_thank_you_page_says_what_became_of_the_email_and_gives_the_reference(
+    contact: Service, smtp: SmtpServer
+):
+    """Without JavaScript the post's answer is the thank-you page itself: nothing in the
+    address, and its words follow the tick box and the once-a-day rule, counted by inbox."""
+    asked = {**VALUES, **CHOSEN, "acknowledge": "yes"}
+    with contact.client() as client:
+        plain = client.post(API, data={**VALUES, **CHOSEN, "message": "First"})
+        thanked = client.post(API, data={**asked, "message": "Second"})
+        again = client.post(
+            API, data={**asked, "message": "Third", "email": "PQ.Marsh+x@example.com"}
+        )
+        spanish = client.post(API + "?lang=es", data={**asked, "message": "Cuarto"})
+        repeat = client.post(API, data={**asked, "message": "Second"})
+    for page in (plain, thanked, again, spanish, repeat):
+        assert page.status_code == 200 and "location" not in page.headers
+        assert "no-store" in page.headers["cache-control"]
+    stored = [ref for (ref,) in contact.rows("SELECT reference FROM submissions ORDER BY id")]
+    said = [outcome(page.text) for page in (plain, thanked, again, spanish)]
+    assert [reference for reference, _ in said] == stored
+    assert said[0][1].strip().endswith("We have not sent anything to your email inbox.")
+    assert "is on its way to the address you gave" in said[1][1]
+    assert "already had one from us today, so we are not sending another" in said[2][1]
+    assert "ya recibió uno hoy, así que no enviaremos otro" in said[3][1]
+    assert outcome(repeat.text) == said[1]  # a post sent again: the first one's answer
+    for page in (plain, thanked):
+        assert "unless you ticked the box" not in page.text  # the build's words, replaced
+        assert "Quennell" not in page.text and "Tuesdays" not in page.text
+    smtp.inbox.wait_for(5)  # four to the coordinators, one acknowledgement
+    time.sleep(0.5)
+    assert [m["To"] for m in smtp.inbox.messages].count(VALUES["email"]) == 1
+
+
+def test_the_script_gets_the_same_answer_and_its_page_by_the_key_it_sent(contact: Service):
+    key = "a7c6e1c4-3f71-4b44-9d36-0a51b34f2a10"
+    with contact.client() as client:
+        sent = client.post(
+            API,
+            data={**VALUES, **CHOSEN, "acknowledge": "yes", "idempotency_key": key},
+            headers=JSON,
+        )
+        page = client.post(API + "/thanks?lang=es", data={"idempotency_key": key})
+        unknown = client.post(API + "/thanks", data={"idempotency_key": key + "0"})
+        elsewhere = client.post(
+            API + "/thanks",
+            data={"idempotency_key": key},
+            headers={"Origin": "https://evil.example"},
+        )
+        opened = client.get(API + "/thanks")
+    assert sent.status_code == 201
+    answer = sent.json()
+    assert answer["acknowledgement"] == "sending" and answer["status"] == "received"
+    assert page.status_code == 200 and "Gracias, recibimos tu mensaje" in page.text
+    reference, words = outcome(page.text)
+    assert reference == answer["reference"] and "va en camino" in words
+    assert unknown.status_code == 404 and "We could not find your form" in unknown.text
+    assert answer["reference"] not in unknown.text
+    assert elsewhere.status_code == 403 and answer["reference"] not in elsewhere.text
+    assert opened.status_code == 405
+
+
+def test_the_built_thank_you_pages_say_what_holds_for_anyone(site_dir):
+    contact = (site_dir / "contact" / "thanks" / "index.html").read_text(encoding="utf-8")
+    assert "If you ticked the box asking for an email" in contact
+    assert "at most one a day to the same inbox" in contact
+    spanish = (site_dir / "es" / "contact" / "thanks" / "index.html").read_text(encoding="utf-8")
+    assert "Si marcaste la casilla" in spanish
+    volunteer = (site_dir / "volunteer" / "thanks" / "index.html").read_text(encoding="utf-8")
+    assert 'id="vf-outcome"' in volunteer and "ticked the box" not in volunteer

@@ -88,7 +88,11 @@ def test_openapi_document_describes_the_endpoint(service: Service):
     schema = post_op["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
     assert set(schema["required"]) == {"name", "email", "consent"}
     assert schema["properties"]["message"]["maxLength"] == 2000
-    assert {"201", "303", "413", "415", "422", "429", "503"} <= set(post_op["responses"])
+    assert {"200", "201", "413", "415", "422", "429", "503"} <= set(post_op["responses"])
+    ack = post_op["responses"]["201"]["content"]["application/json"]["schema"]
+    assert "not_asked" in ack["properties"]["acknowledgement"]["enum"]
+    thanks = doc["paths"][API + "/thanks"]["post"]
+    assert {"200", "403", "404"} <= set(thanks["responses"])
 
 
 def test_logs_never_contain_what_volunteers_typed(service: Service, smtp: SmtpServer):

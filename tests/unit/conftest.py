@@ -9,6 +9,8 @@ import subprocess
 
 import pytest
 
+from forms_service.storage import schema, store
+
 
 def _refuse(what: str):
     def refuse(*args: object, **kwargs: object) -> None:
@@ -27,3 +29,12 @@ def in_process_only(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def site_dir() -> None:
     raise AssertionError("the unit tier builds no site: move this test to tests/site/")
+
+
+@pytest.fixture
+def conn(tmp_path):
+    """A fresh database on a real SQLite file, every migration applied."""
+    connection = store.connect(tmp_path / "forms.sqlite3")
+    schema.migrate(connection)
+    yield connection
+    connection.close()

@@ -26,14 +26,6 @@ VALUES = {
 }
 
 
-@pytest.fixture
-def conn(tmp_path):
-    connection = store.connect(tmp_path / "forms.sqlite3")
-    schema.migrate(connection)
-    yield connection
-    connection.close()
-
-
 def add(conn, count: int = 1, at: float | None = None, **data: object) -> list[str]:
     subs = [
         submissions.NewSubmission("volunteer", {**VALUES, **data, "n": i}) for i in range(count)

@@ -3,14 +3,17 @@
  * its errors. With it: one submission per click (an idempotency key and a
  * busy button), errors shown in place, focus moved to the summary, and the
  * page's title begins with "Error:" while errors show, as the server's page
- * with errors does, so a tab or a re-read title says the send failed. */
+ * with errors does, so a tab or a re-read title says the send failed. Once
+ * stored, the browser posts the same key to the form's /thanks address and
+ * shows the thank-you page the server answers, with the reference and what
+ * became of the email: nothing goes into the address bar or the browser's
+ * storage. */
 (function () {
   "use strict";
   var form = document.querySelector("[data-form]");
   if (!form || !window.fetch || !window.URLSearchParams) return;
 
   var words = form.dataset; // in the page's language (forms_service/render.py)
-  var THANKS = words.thanks;
   var summary = form.querySelector("#vf-summary");
   var summaryList = summary.querySelector(".vf-summary-list");
   var status = form.querySelector("#vf-status");
@@ -32,6 +35,23 @@
     return String(Date.now()) + Math.random().toString(16).slice(2);
   }
   keyInput.value = newKey();
+
+  /* The thank-you page, asked for by a post that carries only the key. */
+  function showThanks() {
+    var url = new URL(form.action, window.location.href);
+    url.pathname += "/thanks";
+    var ask = document.createElement("form");
+    ask.method = "post";
+    ask.action = url.href;
+    ask.hidden = true;
+    var key = document.createElement("input");
+    key.type = "hidden";
+    key.name = keyInput.name;
+    key.value = keyInput.value;
+    ask.appendChild(key);
+    document.body.appendChild(ask);
+    ask.submit();
+  }
 
   function firstInput(name) {
     return form.querySelector("[name='" + name + "']");
@@ -149,7 +169,7 @@
         if (result.status === 201) {
           clearErrors();
           status.textContent = words.received;
-          window.location.assign(THANKS);
+          showThanks();
           return;
         }
         setBusy(false);
